@@ -1,0 +1,40 @@
+# The README's commands. Each one creates the environment (.venv) itself when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help venv test lab bench pretrain lint clean
+
+help:
+	@echo "make test      create .venv if needed and run the whole test suite"
+	@echo "make lab       create .venv if needed and open the course in JupyterLab"
+	@echo "make bench     run the benchmarks (prints tables, writes bench/results/)"
+	@echo "make pretrain  recreate the course backbones' weights (~15 min on 2 cores)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+
+bench: $(STAMP)
+	$(BIN)/python bench/transfer.py
+
+pretrain: $(STAMP)
+	$(BIN)/python -m tl_helpers.pretrain
+
+lint: $(STAMP)
+	$(BIN)/ruff check tl_helpers tests bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
