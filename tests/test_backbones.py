@@ -66,7 +66,7 @@ def test_course_backbone_at_another_input_size_keeps_weights():
     a = backbones.load_backbone("course_resnet", "course", input_shape=(64, 64, 3))
     b = backbones.load_backbone("course_resnet", "course")
     assert a.output_shape == (None, 128)
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
 
 

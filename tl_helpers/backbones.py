@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -238,12 +239,23 @@ def _load_course_backbone(spec: BackboneSpec, weights, input_shape):
             raise FileNotFoundError(
                 f"Argument `weights` names a file that does not exist. Received: weights={path}"
             )
-    try:
-        model.load_weights(path)
-    except Exception as err:  # Keras raises various types for mismatched files
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path)
+            error = None
+        except Exception as err:  # Keras raises various types for mismatched files
+            error = err
+    # Keras only warns when some layers of the file do not match (they keep random weights):
+    # a partial load must never pass silently.
+    partial = [str(w.message) for w in caught if "initialized" in str(w.message)
+               or "Skipping" in str(w.message)]
+    if error is not None or partial:
+        reason = error if error is not None else partial[0]
         raise ValueError(
-            f"Could not load the weights file {path} into {spec.name!r}: {err}"
-        ) from err
+            f"Could not load the weights file {path} into {spec.name!r}: it was saved from "
+            f"another architecture or is damaged ({reason})"
+        ) from error
     return model
 
 

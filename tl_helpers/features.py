@@ -85,9 +85,10 @@ def extract_features(
     x = check_images("x", x)
     check_int("batch_size", batch_size, minimum=1)
     expected = tuple(model.input_shape[1:])
-    if any(e is not None and e != a for e, a in zip(expected, x.shape[1:])) or len(
-        expected
-    ) != len(x.shape[1:]):
+    matches = len(expected) == len(x.shape[1:]) and all(
+        e is None or e == a for e, a in zip(expected, x.shape[1:], strict=True)
+    )
+    if not matches:
         raise ValueError(
             f"Argument `x` must hold images of shape {expected} to match the model's input "
             f"(resize them with tl_helpers.resize_images or load them with the matching "
