@@ -4,15 +4,15 @@ For each target task (digits, faces, photo patches) and 5 / 10 / 30 labels per c
 and evaluates four variants on the same fixed test set:
 
 * ``scratch``     - the same architecture, randomly initialised, trained on the few labels
-                    (augmentation, a generous fixed step budget: see SCRATCH below);
+                    (augmentation, step budget and learning rate tuned per task: SCRATCH_GRID);
 * ``frozen``      - frozen course features + logistic-regression head;
 * ``fine_tuned``  - course backbone + softmax head: head first (base frozen), then the whole
-                    network at a 30x lower learning rate, BatchNorm kept in inference mode;
+                    network at a 10x lower learning rate, BatchNorm kept in inference mode;
 * ``random``      - frozen *random-init* features + logistic-regression head (is it the
                     pretraining that helps, or just the architecture?).
 
-Prints a Markdown table (mean ± std over seeds) and writes ``bench/results/transfer.json`` and
-``bench/results/transfer.md``. Takes ~40 minutes for course_resnet on 2 CPU cores
+Prints a Markdown table (mean ± std over seeds) and writes ``bench/results/transfer_<backbone>``
+``.json`` and ``.md``. Takes ~35 minutes for course_mobilenet on 2 CPU cores
 (``--quick`` for a 2-minute smoke run).
 
 Usage::
@@ -52,7 +52,10 @@ SCRATCH_GRID = [
     dict(steps=1600, learning_rate=3e-3),
 ]
 TUNING_SEED = 99
-FINE_TUNE = dict(head_steps=150, head_lr=1e-2, steps=300, batch_size=16, learning_rate=1e-4)
+# Fine-tuning: head first (base frozen), then everything at a tenth of the tuned from-scratch
+# learning rate (the usual rule). A first recipe at 1e-4 was too timid: on digits (seed 0, 10
+# labels/class) it *lowered* accuracy from 0.65 to 0.62 while lr/10 = 3e-4 reached 0.81.
+FINE_TUNE = dict(head_steps=300, head_lr=3e-3, steps=400, batch_size=16, lr_divisor=10)
 LINEAR_HEAD_C = 0.1
 TASKS = {
     "digits": lambda: data.load_digits(),
@@ -104,7 +107,7 @@ def tune_scratch(name, task, ds) -> tuple[dict, list]:
     return SCRATCH_GRID[int(np.argmax(scores))], scores
 
 
-def run_fine_tune(name, task, xtr, ytr, xte, yte, num_classes, seed) -> float:
+def run_fine_tune(name, task, xtr, ytr, xte, yte, num_classes, seed, scratch_lr) -> float:
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -118,7 +121,8 @@ def run_fine_tune(name, task, xtr, ytr, xte, yte, num_classes, seed) -> float:
     _fit_steps(model, xtr, ytr, FINE_TUNE["head_steps"], FINE_TUNE["batch_size"])
     base.trainable = True  # phase 2: everything, at a much lower learning rate
     model.compile(
-        keras.optimizers.Adam(FINE_TUNE["learning_rate"]), "sparse_categorical_crossentropy"
+        keras.optimizers.Adam(scratch_lr / FINE_TUNE["lr_divisor"]),
+        "sparse_categorical_crossentropy",
     )
     _fit_steps(model, xtr, ytr, FINE_TUNE["steps"], FINE_TUNE["batch_size"])
     return _accuracy(model, xte, yte)
@@ -181,7 +185,8 @@ def main(argv=None) -> int:
                     run_scratch(args.backbone, task, xtr, ytr, xte, yte, ds.num_classes, seed,
                                 recipe))
                 cell["fine_tuned"].append(
-                    run_fine_tune(args.backbone, task, xtr, ytr, xte, yte, ds.num_classes, seed))
+                    run_fine_tune(args.backbone, task, xtr, ytr, xte, yte, ds.num_classes, seed,
+                                  {**SCRATCH, **recipe}["learning_rate"]))
                 print(f"{task:>14} n={n:<3} seed={seed} "
                       + " ".join(f"{k}={v[-1]:.3f}" for k, v in cell.items())
                       + f"  [{time.perf_counter() - started:.0f} s]", flush=True)
