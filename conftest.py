@@ -1,4 +1,5 @@
-"""Shared test set-up: quiet TensorFlow, a private cache folder, no progress bars."""
+"""Shared test set-up (tests/ and the doctests in tl_helpers/): quiet TensorFlow, a private
+cache folder, no progress bars."""
 
 import os
 
