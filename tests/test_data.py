@@ -156,3 +156,15 @@ def test_few_shot_indices_match_split():
     np.testing.assert_array_equal(ds.x[train_idx], x)
     np.testing.assert_array_equal(ds.y[test_idx], yt)
     assert not set(train_idx) & set(test_idx)
+
+
+def test_as_tf_dataset_batches_every_image_once():
+    ds = data.load_faces(image_size=16)
+    batches = list(ds.as_tf_dataset(batch_size=64, seed=1))
+    assert [tuple(b[0].shape) for b in batches] == [(64, 16, 16, 3)] * 3 + [(8, 16, 16, 3)]
+    labels = np.concatenate([b[1].numpy() for b in batches])
+    assert np.bincount(labels).tolist() == [100, 100]
+    first = np.concatenate([b[1].numpy() for b in ds.as_tf_dataset(shuffle=False)])
+    np.testing.assert_array_equal(first, ds.y)
+    with pytest.raises(ValueError, match="`batch_size` must be >= 1"):
+        ds.as_tf_dataset(batch_size=0)

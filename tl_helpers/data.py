@@ -98,6 +98,30 @@ class ImageDataset:
     def __len__(self) -> int:
         return len(self.y)
 
+    def as_tf_dataset(
+        self, batch_size: int = 32, *, shuffle: bool = True, seed: int = config.SEED
+    ):
+        """Return the images and labels as a batched, prefetched ``tf.data.Dataset``.
+
+        Args:
+            batch_size: images per batch.
+            shuffle: reshuffle the images every epoch (deterministic for a seed).
+            seed: shuffling seed.
+
+        Example:
+            >>> ds = load_faces(image_size=16).as_tf_dataset(batch_size=50, shuffle=False)
+            >>> [tuple(images.shape) for images, labels in ds.take(1)]
+            [(50, 16, 16, 3)]
+        """
+        config.quiet_tensorflow()
+        import tensorflow as tf
+
+        check_int("batch_size", batch_size, minimum=1)
+        dataset = tf.data.Dataset.from_tensor_slices((self.x, self.y))
+        if shuffle:
+            dataset = dataset.shuffle(len(self.y), seed=seed, reshuffle_each_iteration=True)
+        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
     def __repr__(self) -> str:
         return (
             f"ImageDataset(name={self.name!r}, x.shape={self.x.shape}, "
