@@ -37,7 +37,7 @@ def _new_axes(ax):
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=(5, 3.5))
+    _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     return ax
 
 
@@ -75,7 +75,7 @@ def plot_history(history: Any, metrics: Sequence[str] = ("loss", "accuracy"), ax
             )
     if ax is None:
         fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2),
-                                 squeeze=False)
+                                 squeeze=False, layout="constrained")
         panels = list(axes[0])
     else:
         fig, panels = None, [ax] * len(metrics)
@@ -124,7 +124,10 @@ def plot_label_efficiency(
         (line,) = ax.plot(n, mean, "o-", label=method)
         ax.fill_between(n, mean - std, mean + std, color=line.get_color(), alpha=0.2)
         all_n.update(n.tolist())
+    from matplotlib.ticker import NullLocator
+
     ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())  # only the label budgets as ticks
     ticks = sorted(all_n)
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_xlabel("labelled examples per class")
