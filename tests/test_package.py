@@ -1,0 +1,85 @@
+"""Packaging: the wheel, the public API, the import cost and the command line."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import tl_helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_public_name_resolves():
+    for name in tl_helpers.__all__:
+        assert getattr(tl_helpers, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        tl_helpers.nope  # noqa: B018
+
+
+def test_import_does_not_load_tensorflow():
+    code = (
+        "import sys, tl_helpers; tl_helpers.load_faces; tl_helpers.few_shot_split; "
+        "tl_helpers.plot_history; tl_helpers.make_domain; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False False"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    (path,) = out.glob("tl_course-*.whl")
+    return path
+
+
+def test_wheel_ships_weights_and_cards_but_no_course_material(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "tl_helpers/weights/course_resnet.weights.h5" in names
+    assert "tl_helpers/weights/course_mobilenet.json" in names
+    assert "tl_helpers/data.py" in names
+    for forbidden in ("autograder/", "source/", "release/", "tests/", "course/", "bench/"):
+        assert not any(n.startswith(forbidden) or f"/{forbidden}" in n for n in names), forbidden
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "tl-course = tl_helpers.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_cli_doctor_reports_course_weights(capsys):
+    from tl_helpers import cli
+
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "course_resnet" in out and "ok" in out
+    assert "tensorflow" in out
+
+
+def test_cli_doctor_flags_missing_weights(tmp_path, monkeypatch, capsys):
+    from tl_helpers import cli, config
+
+    monkeypatch.setattr(config, "WEIGHTS_DIR", tmp_path)
+    assert cli.main(["doctor"]) == 1
+    assert "MISSING" in capsys.readouterr().out
+
+
+def test_cli_backbones_table(capsys):
+    from tl_helpers import cli
+
+    assert cli.main(["backbones"]) == 0
+    out = capsys.readouterr().out
+    assert "course_mobilenet" in out and "mobilenet_v2" in out and "3,538,984" in out
+
+
+def test_console_script_runs():
+    exe = Path(sys.executable).parent / "tl-course"
+    if not exe.exists():
+        pytest.skip("tl-course console script not installed in this environment")
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
+    assert "doctor" in out.stdout

@@ -1,0 +1,78 @@
+"""tl_helpers: the helper library of the tl-course transfer-learning course.
+
+Data loaders, backbones with model cards, cached feature extraction and plots that every
+notebook imports. Importing ``tl_helpers`` is cheap: TensorFlow is imported only when a function
+that needs it is first called.
+
+Example:
+    >>> import tl_helpers as tl
+    >>> faces = tl.load_faces()
+    >>> tl.list_backbones("course")
+    ['course_mobilenet', 'course_resnet']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it (loaded on first use, PEP 562)
+_PUBLIC = {
+    # data
+    "ImageDataset": "data",
+    "SOURCE_IMAGES": "data",
+    "TARGET_IMAGES": "data",
+    "load_digits": "data",
+    "load_faces": "data",
+    "load_photo_patches": "data",
+    "load_photo": "data",
+    "make_source_task": "data",
+    "few_shot_split": "data",
+    "few_shot_indices": "data",
+    "resize_images": "data",
+    # the user's own images
+    "load_image_folder": "image_folders",
+    "scan_image_folder": "image_folders",
+    # synthetic domains
+    "make_domain": "domains",
+    "make_domain_pair": "domains",
+    "DomainSpec": "domains",
+    "SHAPE_CLASSES": "domains",
+    # backbones
+    "BackboneSpec": "backbones",
+    "list_backbones": "backbones",
+    "get_backbone_spec": "backbones",
+    "model_card": "backbones",
+    "load_backbone": "backbones",
+    "layer_summary": "backbones",
+    "WeightsUnavailableError": "backbones",
+    # features
+    "extract_features": "features",
+    "clear_feature_cache": "features",
+    # plots
+    "plot_history": "plotting",
+    "plot_label_efficiency": "plotting",
+    "plot_confusion_matrix": "plotting",
+    "plot_image_grid": "plotting",
+    "plot_embedding": "plotting",
+    "plot_model_selection": "plotting",
+}
+
+__all__ = sorted(_PUBLIC) + ["config", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "config":
+        return importlib.import_module("tl_helpers.config")
+    if name in _PUBLIC:
+        module = importlib.import_module(f"tl_helpers.{_PUBLIC[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tl_helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
