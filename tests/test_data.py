@@ -168,3 +168,23 @@ def test_as_tf_dataset_batches_every_image_once():
     np.testing.assert_array_equal(first, ds.y)
     with pytest.raises(ValueError, match="`batch_size` must be >= 1"):
         ds.as_tf_dataset(batch_size=0)
+
+
+@pytest.mark.parametrize("task", sorted(data.PHOTO_PATCH_TASKS))
+def test_photo_patch_tasks_use_only_target_images(task):
+    images = data.PHOTO_PATCH_TASKS[task]
+    assert set(images) <= set(data.TARGET_IMAGES)
+    ds = data.load_photo_patches(task=task, n_train_per_class=3, n_test_per_class=2)
+    assert ds.class_names == list(images)
+    assert ds.x.shape == (5 * len(images), 32, 32, 3)
+
+
+def test_photo_patch_task_groups_are_disjoint_and_cover_all():
+    groups = [set(v) for k, v in data.PHOTO_PATCH_TASKS.items() if k != "all"]
+    assert set().union(*groups) == set(data.TARGET_IMAGES)
+    assert sum(len(g) for g in groups) == len(data.TARGET_IMAGES)
+
+
+def test_unknown_photo_patch_task_suggests():
+    with pytest.raises(ValueError, match='Did you mean "textures"'):
+        data.load_photo_patches(task="texture")

@@ -24,6 +24,7 @@ _PUBLIC = {
     "ImageDataset": "data",
     "SOURCE_IMAGES": "data",
     "TARGET_IMAGES": "data",
+    "PHOTO_PATCH_TASKS": "data",
     "load_digits": "data",
     "load_faces": "data",
     "load_photo_patches": "data",

@@ -38,6 +38,7 @@ __all__ = [
     "ImageDataset",
     "SOURCE_IMAGES",
     "TARGET_IMAGES",
+    "PHOTO_PATCH_TASKS",
     "load_digits",
     "load_faces",
     "load_photo_patches",
@@ -59,6 +60,14 @@ TARGET_IMAGES: tuple[str, ...] = (
     "brick", "grass", "gravel", "cell", "ihc", "retina", "moon", "coins",
     "hubble_deep_field", "microaneurysms",
 )
+
+#: Named photo-patch target tasks (subsets of :data:`TARGET_IMAGES`).
+PHOTO_PATCH_TASKS: dict[str, tuple[str, ...]] = {
+    "all": TARGET_IMAGES,
+    "textures": ("brick", "grass", "gravel"),
+    "biomedical": ("cell", "ihc", "retina", "microaneurysms"),
+    "space_and_objects": ("moon", "hubble_deep_field", "coins"),
+}
 
 _SKIMAGE_FILES = {
     "astronaut": "astronaut.png", "camera": "camera.png", "chelsea": "chelsea.png",
@@ -291,21 +300,24 @@ def load_photo_patches(
     image_size: int = config.IMAGE_SIZE,
     channels: int = 3,
     *,
+    task: str = "all",
     n_train_per_class: int = 200,
     n_test_per_class: int = 100,
     seed: int = config.SEED,
 ) -> ImageDataset:
-    """Real-photo patch task: which of 10 images (:data:`TARGET_IMAGES`) a patch comes from.
+    """Real-photo patch task: which image a patch comes from, one class per image.
 
-    The images are textures (brick, grass, gravel), microscopy and medical images (cell, ihc,
-    retina, microaneurysms) and astronomy/objects (moon, hubble_deep_field, coins). Training
-    patches are cut from the left 60% of each image, test patches from the right 40%, so no test
-    patch overlaps a training patch. None of these images was used to pretrain the course
-    backbones.
+    ``task="all"`` uses the 10 :data:`TARGET_IMAGES`: textures (brick, grass, gravel),
+    microscopy and medical images (cell, ihc, retina, microaneurysms) and astronomy/objects
+    (moon, hubble_deep_field, coins); the other :data:`PHOTO_PATCH_TASKS` use one group each.
+    Training patches are cut from the left 60% of each image, test patches from the right 40%,
+    so no test patch overlaps a training patch. None of these images was used to pretrain the
+    course backbones.
 
     Args:
         image_size: output height and width in pixels (>= 8).
         channels: 1 or 3.
+        task: a key of :data:`PHOTO_PATCH_TASKS`.
         n_train_per_class: patches per class available for training.
         n_test_per_class: patches per class in the fixed test set (``is_test`` mask).
         seed: random seed for the patch positions.
@@ -322,9 +334,11 @@ def load_photo_patches(
     check_choice("channels", channels, (1, 3))
     check_int("n_train_per_class", n_train_per_class, minimum=1)
     check_int("n_test_per_class", n_test_per_class, minimum=1)
+    check_choice("task", task, PHOTO_PATCH_TASKS)
+    images = PHOTO_PATCH_TASKS[task]
     rng = np.random.default_rng(seed)
     xs, ys, tests = [], [], []
-    for label, name in enumerate(TARGET_IMAGES):
+    for label, name in enumerate(images):
         photo = load_photo(name)
         for n, x_range, is_test in (
             (n_train_per_class, (0.0, 0.6), False),
@@ -334,9 +348,8 @@ def load_photo_patches(
             ys.append(np.full(n, label, dtype=np.int64))
             tests.append(np.full(n, is_test))
     x = _to_channels(np.concatenate(xs), channels)
-    return ImageDataset(
-        x, np.concatenate(ys), list(TARGET_IMAGES), "photo_patches", np.concatenate(tests)
-    )
+    name = "photo_patches" if task == "all" else f"photo_patches/{task}"
+    return ImageDataset(x, np.concatenate(ys), list(images), name, np.concatenate(tests))
 
 
 # ---------------------------------------------------------------------------- source task
