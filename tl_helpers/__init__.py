@@ -41,6 +41,8 @@ _PUBLIC = {
     "make_domain_pair": "domains",
     "DomainSpec": "domains",
     "SHAPE_CLASSES": "domains",
+    "SHIFT_FACTORS": "domains",
+    "similarity_sweep": "domains",
     # backbones
     "BackboneSpec": "backbones",
     "list_backbones": "backbones",

@@ -6,6 +6,17 @@ is a dial: rotation, colours, background texture, pixel noise, stroke width, and
 meaning of the labels. Sweeping :func:`make_domain_pair`'s ``similarity`` from 1 to 0 shows
 transfer turning from helpful to harmful (negative transfer) and creates domain shift on demand.
 
+* :class:`DomainSpec` - how the images of one domain are drawn (frozen, comparable).
+* :func:`make_domain` - draw an :class:`~tl_helpers.data.ImageDataset` from a spec.
+* :func:`make_domain_pair` - a clean source domain and a target shifted by ``1 - similarity``.
+* :func:`similarity_sweep` - the same source with targets at several similarities.
+
+Everything is numpy (plus scikit-image for blurring): no TensorFlow, no files, no downloads.
+Shapes are drawn as anti-aliased strokes with random position, size and rotation per image,
+so the classes are learnable but not trivial. The random draws are split into independent
+streams (shape geometry, background, noise, order), so two specs with the same seed draw the
+*same shapes* and differ only in how they look: a controlled experiment.
+
 Example:
     >>> source, target = make_domain_pair(similarity=0.5, n_per_class_source=20,
     ...                                   n_per_class_target=5)
@@ -16,14 +27,24 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Iterable, Iterator
+from numbers import Real
 
 import numpy as np
 
 from tl_helpers import config
-from tl_helpers._validation import check_choice, check_int, suggest
+from tl_helpers._validation import check_choice, check_int
 from tl_helpers.data import ImageDataset
 
-__all__ = ["SHAPE_CLASSES", "SHIFT_FACTORS", "DomainSpec", "make_domain", "make_domain_pair"]
+__all__ = [
+    "SHAPE_CLASSES",
+    "SHIFT_FACTORS",
+    "DomainSpec",
+    "make_domain",
+    "make_domain_pair",
+    "similarity_sweep",
+]
 
 #: The shape kinds, one per class (a label draws ``SHAPE_CLASSES[label]`` unless permuted).
 SHAPE_CLASSES: tuple[str, ...] = (
@@ -34,11 +55,23 @@ SHAPE_CLASSES: tuple[str, ...] = (
 #: What :func:`make_domain_pair` can shift between source and target.
 SHIFT_FACTORS: tuple[str, ...] = ("rotation", "colour", "background", "noise", "stroke", "labels")
 
+BACKGROUND_KINDS = ("plain", "noise", "texture")
+
+# Look of the target domain at similarity 0 (the source is the clean default DomainSpec()).
+_FAR_ROTATION = 180.0
+_FAR_FOREGROUND = (250, 200, 30)  # yellow strokes ...
+_FAR_BACKGROUND = (40, 70, 160)  # ... on dark blue
+_FAR_NOISE_STD = 60.0
+_FAR_STROKE_WIDTH = 4.0
+
+# Independent random streams (see SeedSequence spawn keys in _rng).
+_GEOMETRY, _BACKGROUND, _NOISE, _ORDER = range(4)
+
 
 def _polylines(kind: str) -> list[np.ndarray]:
-    """Strokes of a shape in unit coordinates (x, y in -1..1), as lists of points."""
-    t = np.linspace(0, 2 * np.pi, 25)
+    """Strokes of a shape in unit coordinates (x, y in -1..1, y down), as lists of points."""
     if kind == "circle":
+        t = np.linspace(0, 2 * np.pi, 17)
         return [0.65 * np.stack([np.cos(t), np.sin(t)], 1)]
     if kind == "square":
         return [np.array([[-0.6, -0.6], [0.6, -0.6], [0.6, 0.6], [-0.6, 0.6], [-0.6, -0.6]])]
@@ -51,16 +84,17 @@ def _polylines(kind: str) -> list[np.ndarray]:
     if kind == "line":
         return [np.array([[-0.75, 0.0], [0.75, 0.0]])]
     if kind == "arc":
-        half = np.linspace(0, np.pi, 13)
+        half = np.linspace(0, np.pi, 11)
         return [0.65 * np.stack([np.cos(half), np.sin(half) - 0.3], 1)]
     if kind == "zigzag":
         return [np.array([[-0.7, 0.3], [-0.35, -0.3], [0.0, 0.3], [0.35, -0.3], [0.7, 0.3]])]
     if kind == "chevron":
         return [np.array([[-0.5, -0.6], [0.4, 0.0], [-0.5, 0.6]])]
-    # spiral
-    s = np.linspace(0, 3 * np.pi, 40)
-    r = 0.1 + 0.6 * s / s[-1]
-    return [np.stack([r * np.cos(s), r * np.sin(s)], 1)]
+    if kind == "spiral":
+        s = np.linspace(0, 3 * np.pi, 31)
+        r = 0.1 + 0.6 * s / s[-1]
+        return [np.stack([r * np.cos(s), r * np.sin(s)], 1)]
+    raise AssertionError(kind)  # pragma: no cover - SHAPE_CLASSES and this function agree
 
 
 _SEGMENTS = {
@@ -69,29 +103,75 @@ _SEGMENTS = {
 }  # kind -> (num_segments, 2 endpoints, 2 coordinates)
 
 
+# ------------------------------------------------------------------------------- DomainSpec
+def _number(name: str, value, low: float | None = None, high: float | None = None,
+            *, low_open: bool = False) -> float:
+    """Return ``value`` as a float, or raise naming the argument and the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise TypeError(f"Argument `{name}` must be a finite number. Received: {name}={value!r}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and value > high
+    if too_low or too_high:
+        if high is None:
+            rule = f"> {low}" if low_open else f">= {low}"
+        else:
+            rule = f"between {low} and {high}"
+        raise ValueError(f"Argument `{name}` must be {rule}. Received: {name}={value!r}")
+    return float(value)
+
+
+def _rgb(name: str, value) -> tuple[int, int, int]:
+    try:
+        colour = tuple(value)
+    except TypeError:
+        colour = None
+    if (
+        colour is None
+        or len(colour) != 3
+        or not all(isinstance(c, Real) and not isinstance(c, bool) and 0 <= c <= 255
+                   for c in colour)
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be an RGB triple of values 0-255, e.g. (255, 200, 0). "
+            f"Received: {name}={value!r}"
+        )
+    return tuple(int(round(c)) for c in colour)
+
+
 @dataclasses.dataclass(frozen=True)
 class DomainSpec:
-    """How the images of one domain look.
+    """How the images of one domain are drawn (the default is the clean source domain).
+
+    Specs are frozen and compare by value, so ``spec_a == spec_b`` means "same distribution".
+    Use ``dataclasses.replace(spec, rotation=90)`` to derive a changed spec.
 
     Attributes:
-        rotation: degrees added to every shape.
+        rotation: degrees added to every shape (counter-clockwise on screen).
         rotation_jitter: random rotation per image, uniform in +-``rotation_jitter`` degrees.
-        stroke_width: stroke width in pixels at 32x32 (scaled with ``image_size``).
-        scale: shape size relative to the image (1.0 fills about 70% of it).
+        stroke_width: stroke width in pixels at 32x32 (scaled with ``image_size``), > 0.
+        scale: shape size relative to the image, in (0, 2] (1.0 fills about 70% of it).
         foreground: stroke colour, RGB 0-255.
         background: background colour, RGB 0-255.
-        background_kind: ``"plain"``, ``"noise"`` (smooth random blotches) or ``"texture"``
-            (random oriented stripes).
-        texture_strength: how strongly the noise/texture shows, 0-1.
+        background_kind: ``"plain"`` (the ``background`` colour), ``"noise"`` (smooth random
+            coloured blotches) or ``"texture"`` (random oriented coloured stripes).
+        texture_strength: how strongly the noise/texture covers the background colour, 0-1;
+            used only when ``background_kind`` is not ``"plain"``.
         noise_std: standard deviation of per-pixel Gaussian noise (0-255 scale).
-        blur: Gaussian blur sigma in pixels (0 = sharp).
-        invert: swap dark and light (255 - pixel) after drawing.
-        label_permutation: optional tuple; label ``i`` draws shape
-            ``SHAPE_CLASSES[label_permutation[i]]`` (same pictures, different meaning).
+        blur: Gaussian blur sigma in pixels (0 = sharp), applied before the noise.
+        invert: swap dark and light (``255 - pixel``) at the end.
+        label_permutation: optional tuple, one entry per class: label ``i`` draws shape
+            ``SHAPE_CLASSES[label_permutation[i]]`` (distinct indices 0-9). A permutation
+            keeps the same pictures but gives them another meaning; a subset such as
+            ``(5, 6, 7, 8, 9)`` gives a task with other classes.
+
+    Raises:
+        ValueError: a field is out of range or ``background_kind`` is unknown.
+        TypeError: a numeric field is not a number, or ``invert`` is not a bool.
 
     Example:
-        >>> DomainSpec(rotation=90, background_kind="texture").rotation
-        90
+        >>> spec = DomainSpec(rotation=90, background_kind="texture", texture_strength=0.5)
+        >>> spec.rotation, spec == DomainSpec()
+        (90.0, False)
     """
 
     rotation: float = 0.0
@@ -101,83 +181,167 @@ class DomainSpec:
     foreground: tuple[int, int, int] = (255, 255, 255)
     background: tuple[int, int, int] = (0, 0, 0)
     background_kind: str = "plain"
-    texture_strength: float = 0.0
+    texture_strength: float = 1.0
     noise_std: float = 0.0
     blur: float = 0.0
     invert: bool = False
     label_permutation: tuple[int, ...] | None = None
 
     def __post_init__(self):
-        check_choice("background_kind", self.background_kind, ("plain", "noise", "texture"))
-        for name in ("foreground", "background"):
-            colour = getattr(self, name)
-            if len(colour) != 3 or not all(0 <= c <= 255 for c in colour):
-                raise ValueError(
-                    f"Argument `{name}` must be an RGB triple of values 0-255. "
-                    f"Received: {name}={colour!r}"
-                )
-        for name, low, high in (("texture_strength", 0, 1), ("scale", 0.05, 2.0)):
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise ValueError(
-                    f"Argument `{name}` must be between {low} and {high}. "
-                    f"Received: {name}={value!r}"
-                )
-        for name in ("stroke_width", "noise_std", "blur", "rotation_jitter"):
-            if getattr(self, name) < 0:
-                raise ValueError(
-                    f"Argument `{name}` must be >= 0. Received: {name}={getattr(self, name)!r}"
-                )
+        def put(name, value):  # normalise a field of the frozen dataclass
+            object.__setattr__(self, name, value)
+
+        put("rotation", _number("rotation", self.rotation))
+        put("rotation_jitter", _number("rotation_jitter", self.rotation_jitter, 0))
+        put("stroke_width", _number("stroke_width", self.stroke_width, 0, low_open=True))
+        put("scale", _number("scale", self.scale, 0, 2))
+        if self.scale == 0:
+            raise ValueError("Argument `scale` must be > 0. Received: scale=0")
+        put("texture_strength", _number("texture_strength", self.texture_strength, 0, 1))
+        put("noise_std", _number("noise_std", self.noise_std, 0))
+        put("blur", _number("blur", self.blur, 0))
+        put("foreground", _rgb("foreground", self.foreground))
+        put("background", _rgb("background", self.background))
+        check_choice("background_kind", self.background_kind, BACKGROUND_KINDS)
+        if not isinstance(self.invert, (bool, np.bool_)):
+            raise TypeError(f"Argument `invert` must be True or False. Received: "
+                            f"invert={self.invert!r}")
+        put("invert", bool(self.invert))
         perm = self.label_permutation
-        if perm is not None and sorted(perm) != list(range(len(perm))):
-            raise ValueError(
-                "Argument `label_permutation` must be a permutation of 0..num_classes-1. "
-                f"Received: label_permutation={perm!r}"
+        if perm is not None:
+            try:
+                values = tuple(perm)
+            except TypeError:
+                values = ()
+            ok = (
+                len(values) >= 2
+                and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                        for v in values)
+                and len(set(values)) == len(values)
+                and all(0 <= v < len(SHAPE_CLASSES) for v in values)
             )
+            if not ok:
+                raise ValueError(
+                    "Argument `label_permutation` must be a permutation of 0..num_classes-1 "
+                    f"(or at least 2 distinct shape indices 0-{len(SHAPE_CLASSES) - 1}). "
+                    f"Received: label_permutation={perm!r}"
+                )
+            put("label_permutation", tuple(int(v) for v in values))
+
+
+# ------------------------------------------------------------------------------- drawing
+def _rng(seed: int, domain: int, stream: int, label: int = 0) -> np.random.Generator:
+    """Independent generator per (seed, domain, stream, class): fixed-length spawn keys."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(domain, stream, label)))
 
 
 def _stroke_alpha(kind, n, image_size, spec, rng) -> np.ndarray:
-    """Anti-aliased stroke coverage (n, size, size) in 0..1 of randomly placed shapes."""
-    segments = _SEGMENTS[kind]
-    angle = np.deg2rad(spec.rotation + rng.uniform(-1, 1, n) * spec.rotation_jitter)
-    scale = spec.scale * rng.uniform(0.8, 1.1, n) * image_size / 2 * 0.95
-    shift = image_size / 2 + rng.uniform(-0.12, 0.12, (n, 2)) * image_size
-    cos, sin = np.cos(angle), np.sin(angle)
-    rot = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)  # (n, 2, 2)
-    pts = np.einsum("nij,skj->nski", rot, segments) * scale[:, None, None, None]
-    pts = pts + shift[:, None, None, :]  # (n, segments, 2, 2) in pixels
-    a, b = pts[:, :, 0], pts[:, :, 1]
-    grid = np.stack(np.meshgrid(np.arange(image_size), np.arange(image_size)), -1) + 0.5
-    grid = grid.reshape(1, 1, -1, 2)  # (1, 1, pixels, 2) as (x, y)
-    ab = (b - a)[:, :, None, :]
-    ap = grid - a[:, :, None, :]
-    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0, 1)
-    dist = np.linalg.norm(ap - t[..., None] * ab, axis=-1).min(axis=1)  # (n, pixels)
+    """Anti-aliased stroke coverage (n, size, size) in 0..1 of randomly placed shapes.
+
+    The coverage of a pixel is 1 inside the stroke and falls linearly to 0 over one pixel at
+    its edge (distance from the pixel centre to the nearest segment), which anti-aliases.
+    """
+    # geometry draws first, in a fixed order: they never depend on the rest of the spec
+    jitter = rng.uniform(-1, 1, n)
+    size = rng.uniform(0.8, 1.1, n)
+    offset = rng.uniform(-0.1, 0.1, (n, 2))
+    angle = np.deg2rad(spec.rotation + jitter * spec.rotation_jitter)
+    scale = spec.scale * size * image_size / 2 * 0.95
+    centre = image_size / 2 + offset * image_size
+    # y points down in images, so rotate by -angle to turn counter-clockwise on screen
+    cos, sin = np.cos(angle), -np.sin(angle)
+    seg = _SEGMENTS[kind]  # (S, 2, 2)
+    x = seg[None, :, :, 0] * cos[:, None, None] - seg[None, :, :, 1] * sin[:, None, None]
+    y = seg[None, :, :, 0] * sin[:, None, None] + seg[None, :, :, 1] * cos[:, None, None]
+    x = (x * scale[:, None, None] + centre[:, None, None, 0]).astype(np.float32)
+    y = (y * scale[:, None, None] + centre[:, None, None, 1]).astype(np.float32)
+    ax, ay = x[..., 0, None], y[..., 0, None]  # (n, S, 1): segment starts
+    abx, aby = x[..., 1, None] - ax, y[..., 1, None] - ay
+    inv_len2 = 1.0 / np.maximum(abx * abx + aby * aby, 1e-6)
+    pix = np.arange(image_size, dtype=np.float32) + 0.5
+    gx = np.tile(pix, image_size)  # (P,) pixel centres, row-major
+    gy = np.repeat(pix, image_size)
+    d2 = np.empty((n, image_size * image_size), np.float32)
+    step = max(1, 60_000 // (len(seg) * image_size * image_size))  # keeps arrays in cache
+    for i in range(0, n, step):
+        s = slice(i, i + step)
+        px, py = gx - ax[s], gy - ay[s]  # (step, S, P)
+        t = np.clip((px * abx[s] + py * aby[s]) * inv_len2[s], 0, 1)
+        px -= t * abx[s]
+        py -= t * aby[s]
+        px *= px
+        py *= py
+        px += py
+        px.min(axis=1, out=d2[s])
     width = spec.stroke_width * image_size / 32
-    alpha = np.clip(width / 2 + 0.5 - dist, 0, 1)
+    alpha = np.clip(width / 2 + 0.5 - np.sqrt(d2), 0, 1)
     return alpha.reshape(n, image_size, image_size)
 
 
 def _background(n, image_size, spec, rng) -> np.ndarray:
-    """Background images (n, size, size, 3) as floats 0-255."""
+    """Background images (n, size, size, 3) as float32 0-255."""
     base = np.broadcast_to(np.array(spec.background, np.float32), (n, image_size, image_size, 3))
     if spec.background_kind == "plain" or spec.texture_strength == 0:
         return base.copy()
-    if spec.background_kind == "texture":  # random oriented stripes
+    colour = rng.uniform(0, 255, (n, 1, 1, 3)).astype(np.float32)  # one colour per image
+    if spec.background_kind == "texture":  # random oriented stripes (a grating)
         theta = rng.uniform(0, np.pi, n)[:, None, None]
-        freq = rng.uniform(0.15, 0.45, n)[:, None, None]
+        period = rng.uniform(4, 12, n)[:, None, None] * image_size / 32
         phase = rng.uniform(0, 2 * np.pi, n)[:, None, None]
         yy, xx = np.mgrid[:image_size, :image_size]
-        pattern = np.sin(freq * (xx * np.cos(theta) + yy * np.sin(theta)) * 2 + phase)
+        pattern = np.sin(2 * np.pi * (xx * np.cos(theta) + yy * np.sin(theta)) / period + phase)
     else:  # smooth random blotches
-        from scipy.ndimage import gaussian_filter
+        from skimage.filters import gaussian
 
         raw = rng.standard_normal((n, image_size, image_size))
-        pattern = gaussian_filter(raw, sigma=(0, image_size / 10, image_size / 10))
+        pattern = gaussian(raw, sigma=(0, image_size / 10, image_size / 10))
         pattern /= np.abs(pattern).max(axis=(1, 2), keepdims=True) + 1e-9
-    colour = rng.uniform(0, 255, (n, 1, 1, 3))  # each image gets its own texture colour
-    mix = spec.texture_strength * (0.5 + 0.5 * pattern[..., None])
+    mix = (spec.texture_strength * (0.5 + 0.5 * pattern[..., None])).astype(np.float32)
     return base * (1 - mix) + colour * mix
+
+
+def _draw(spec, n_per_class, image_size, channels, num_classes, seed, name, domain):
+    """Draw a domain (arguments already validated); ``domain`` keys the random streams."""
+    perm = spec.label_permutation or tuple(range(num_classes))
+    xs, ys = [], []
+    foreground = np.array(spec.foreground, np.float32)
+    for label in range(num_classes):
+        kind = SHAPE_CLASSES[perm[label]]
+        alpha = _stroke_alpha(kind, n_per_class, image_size, spec,
+                              _rng(seed, domain, _GEOMETRY, label))[..., None]
+        images = _background(n_per_class, image_size, spec,
+                             _rng(seed, domain, _BACKGROUND, label))
+        xs.append(images * (1 - alpha) + foreground * alpha)
+        ys.append(np.full(n_per_class, label, np.int64))
+    x = np.concatenate(xs)
+    if spec.blur:
+        from skimage.filters import gaussian
+
+        x = gaussian(x, sigma=(0, spec.blur, spec.blur), channel_axis=-1, preserve_range=True)
+    if spec.noise_std:
+        noise = _rng(seed, domain, _NOISE).standard_normal(x.shape, dtype=np.float32)
+        x = x + spec.noise_std * noise
+    if spec.invert:
+        x = 255 - x
+    x = np.clip(np.round(x), 0, 255).astype(np.uint8)
+    if channels == 1:
+        gray = x @ np.array([0.299, 0.587, 0.114], np.float32)
+        x = np.clip(np.round(gray), 0, 255).astype(np.uint8)[..., None]
+    order = _rng(seed, domain, _ORDER).permutation(len(x))
+    names = [SHAPE_CLASSES[perm[label]] for label in range(num_classes)]
+    return ImageDataset(x[order], np.concatenate(ys)[order], names, name)
+
+
+def _check_common(image_size, channels, num_classes, seed) -> None:
+    check_int("image_size", image_size, minimum=8)
+    check_choice("channels", channels, (1, 3))
+    check_int("num_classes", num_classes, minimum=2)
+    if num_classes > len(SHAPE_CLASSES):
+        raise ValueError(
+            f"Argument `num_classes` must be <= {len(SHAPE_CLASSES)} (one per shape in "
+            f"SHAPE_CLASSES). Received: num_classes={num_classes}"
+        )
+    check_int("seed", seed, minimum=0)
 
 
 def make_domain(
@@ -195,19 +359,31 @@ def make_domain(
     Args:
         spec: how the domain looks; ``None`` is the clean default (white strokes on black).
         n_per_class: images per class.
-        image_size: height and width in pixels.
-        channels: 1 or 3.
-        num_classes: how many of :data:`SHAPE_CLASSES` to use (2-10).
-        seed: random seed (same seed, same images).
+        image_size: height and width in pixels (>= 8).
+        channels: 1 (grayscale) or 3 (RGB).
+        num_classes: how many classes (2-10); class ``i`` draws ``SHAPE_CLASSES[i]``, or
+            ``SHAPE_CLASSES[spec.label_permutation[i]]`` when the spec permutes labels.
+        seed: random seed (>= 0). The same seed gives the same images; two specs with the
+            same seed draw the same shapes (position, size, jitter) and differ only in look.
         name: the dataset's name.
 
     Returns:
-        An :class:`~tl_helpers.data.ImageDataset` of ``uint8`` images, shuffled.
+        An :class:`~tl_helpers.data.ImageDataset`: ``uint8`` images
+        ``(num_classes * n_per_class, image_size, image_size, channels)`` in shuffled order,
+        ``int64`` labels with ``n_per_class`` of each class, and the shape names as
+        ``class_names``.
+
+    Raises:
+        TypeError: ``spec`` is not a :class:`DomainSpec`, or an integer argument is not one.
+        ValueError: an argument is out of range, or ``spec.label_permutation`` does not have
+            ``num_classes`` entries.
 
     Example:
         >>> ds = make_domain(DomainSpec(rotation=45), n_per_class=3, num_classes=4)
-        >>> ds.x.shape, ds.class_names
-        ((12, 32, 32, 3), ['circle', 'square', 'triangle', 'cross'])
+        >>> ds.x.shape, ds.x.dtype, ds.class_names
+        ((12, 32, 32, 3), dtype('uint8'), ['circle', 'square', 'triangle', 'cross'])
+        >>> make_domain(DomainSpec(label_permutation=(1, 0)), 2, num_classes=2).class_names
+        ['square', 'circle']
     """
     spec = DomainSpec() if spec is None else spec
     if not isinstance(spec, DomainSpec):
@@ -216,72 +392,69 @@ def make_domain(
             f"{type(spec).__name__}"
         )
     check_int("n_per_class", n_per_class, minimum=1)
-    check_int("image_size", image_size, minimum=8)
-    check_choice("channels", channels, (1, 3))
-    check_int("num_classes", num_classes, minimum=2)
-    if num_classes > len(SHAPE_CLASSES):
+    _check_common(image_size, channels, num_classes, seed)
+    perm = spec.label_permutation
+    if perm is not None and len(perm) != num_classes:
         raise ValueError(
-            f"Argument `num_classes` must be <= {len(SHAPE_CLASSES)}. "
-            f"Received: num_classes={num_classes}"
-        )
-    perm = spec.label_permutation or tuple(range(num_classes))
-    if len(perm) != num_classes:
-        raise ValueError(
-            f"`label_permutation` must have num_classes={num_classes} entries. "
+            f"Argument `spec.label_permutation` must have num_classes={num_classes} entries. "
             f"Received: label_permutation={perm!r}"
         )
-    rng = np.random.default_rng(seed)
-    xs, ys = [], []
-    for label in range(num_classes):
-        kind = SHAPE_CLASSES[perm[label]]
-        alpha = np.concatenate([  # in chunks, to keep memory small
-            _stroke_alpha(kind, min(64, n_per_class - i), image_size, spec, rng)
-            for i in range(0, n_per_class, 64)
-        ])[..., None]
-        images = _background(n_per_class, image_size, spec, rng) * (1 - alpha)
-        images += np.array(spec.foreground, np.float32) * alpha
-        xs.append(images)
-        ys.append(np.full(n_per_class, label, np.int64))
-    x = np.concatenate(xs)
-    if spec.blur:
-        from scipy.ndimage import gaussian_filter
-
-        x = gaussian_filter(x, sigma=(0, spec.blur, spec.blur, 0))
-    if spec.noise_std:
-        x = x + rng.normal(0, spec.noise_std, x.shape)
-    if spec.invert:
-        x = 255 - x
-    x = np.clip(np.round(x), 0, 255).astype(np.uint8)
-    if channels == 1:
-        x = np.round(x @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)[..., None]
-    order = rng.permutation(len(x))
-    names = [SHAPE_CLASSES[perm[label]] for label in range(num_classes)]
-    return ImageDataset(x[order], np.concatenate(ys)[order], names, name)
+    return _draw(spec, n_per_class, image_size, channels, num_classes, seed, name, domain=0)
 
 
-def _target_spec(similarity: float, shift: tuple[str, ...], num_classes: int, rng) -> DomainSpec:
+# ------------------------------------------------------------------------------- domain pairs
+def _check_similarity(similarity) -> float:
+    if isinstance(similarity, bool) or not isinstance(similarity, Real):
+        raise TypeError(
+            f"Argument `similarity` must be a number between 0 and 1. "
+            f"Received: similarity={similarity!r}"
+        )
+    if not 0.0 <= similarity <= 1.0:  # also rejects nan
+        raise ValueError(
+            f"Argument `similarity` must be between 0 and 1. Received: similarity={similarity!r}"
+        )
+    return float(similarity)
+
+
+def _check_shift(shift) -> tuple[str, ...]:
+    factors = (shift,) if isinstance(shift, str) else tuple(shift)
+    for factor in factors:
+        check_choice("shift", factor, SHIFT_FACTORS)
+    return factors
+
+
+def _lerp(a, b, t):
+    return a + (b - a) * t
+
+
+def _target_spec(similarity: float, shift: tuple[str, ...], num_classes: int,
+                 seed: int) -> DomainSpec:
+    """The target's spec: the clean spec moved ``1 - similarity`` of the way along ``shift``."""
     t = 1.0 - similarity  # 0 = identical, 1 = as different as it gets
+    clean = DomainSpec()
     kwargs: dict = {}
     if "rotation" in shift:
-        kwargs["rotation"] = 180.0 * t
+        kwargs["rotation"] = _lerp(clean.rotation, _FAR_ROTATION, t)
     if "colour" in shift:
-        kwargs["foreground"] = tuple(int(round(255 + (c - 255) * t)) for c in (250, 200, 30))
-        kwargs["background"] = tuple(int(round(c * t)) for c in (40, 70, 160))
+        kwargs["foreground"] = tuple(_lerp(np.array(clean.foreground), _FAR_FOREGROUND, t))
+        kwargs["background"] = tuple(_lerp(np.array(clean.background), _FAR_BACKGROUND, t))
     if "background" in shift and t > 0:
         kwargs.update(background_kind="texture", texture_strength=t)
     if "noise" in shift:
-        kwargs["noise_std"] = 60.0 * t
+        kwargs["noise_std"] = _lerp(clean.noise_std, _FAR_NOISE_STD, t)
     if "stroke" in shift:
-        kwargs["stroke_width"] = 1.5 + 2.5 * t
+        kwargs["stroke_width"] = _lerp(clean.stroke_width, _FAR_STROKE_WIDTH, t)
     if "labels" in shift:
-        k = int(round(t * num_classes))
+        k = int(round(t * num_classes))  # how many classes change meaning
         perm = list(range(num_classes))
         if k >= 2:
-            chosen = rng.choice(num_classes, k, replace=False)
-            perm_values = np.roll(chosen, 1)  # a cycle: every chosen class changes meaning
-            for c, v in zip(chosen, perm_values, strict=True):
+            # a fixed order per seed, so the permuted classes are nested as similarity falls
+            order = _rng(seed, 1, _ORDER, 1).permutation(num_classes)
+            chosen = order[:k]
+            for c, v in zip(chosen, np.roll(chosen, 1), strict=True):  # a cycle: all move
                 perm[c] = int(v)
-        kwargs["label_permutation"] = tuple(perm)
+        if perm != list(range(num_classes)):
+            kwargs["label_permutation"] = tuple(perm)
     return DomainSpec(**kwargs)
 
 
@@ -294,21 +467,30 @@ def make_domain_pair(
     channels: int = 3,
     num_classes: int = 10,
     seed: int = config.SEED,
-    shift: tuple[str, ...] | list[str] = ("rotation", "colour", "background", "noise"),
+    shift: Iterable[str] | str = ("rotation", "colour", "background", "noise"),
 ) -> tuple[ImageDataset, ImageDataset]:
     """A source domain and a target domain whose similarity is ``similarity``.
 
-    The source is the clean default domain (white strokes on black). The target moves away
-    from it as ``similarity`` goes from 1 (same distribution, new images) to 0, along the
-    factors named in ``shift``. At ``similarity=0``:
+    The source is the clean default domain ``DomainSpec()`` (white strokes on black), the same
+    images as ``make_domain(n_per_class=n_per_class_source, seed=seed)``. The target moves
+    linearly away from it as ``similarity`` goes from 1 (the same spec: same distribution,
+    new images) to 0, along the factors named in ``shift``. At ``similarity=0``:
 
-    * ``"rotation"``: every shape is turned by 180 degrees;
-    * ``"colour"``: yellow strokes on a dark blue background;
-    * ``"background"``: random coloured stripes at full strength behind the shapes;
-    * ``"noise"``: per-pixel Gaussian noise with standard deviation 60;
+    * ``"rotation"``: every shape is turned by 180 degrees (asymmetric shapes such as
+      triangle, arc, chevron and spiral point the other way);
+    * ``"colour"``: yellow strokes (250, 200, 30) on a dark blue background (40, 70, 160);
+    * ``"background"``: random coloured stripes (``background_kind="texture"``) at full
+      strength behind the shapes (strength ``1 - similarity`` in between);
+    * ``"noise"``: per-pixel Gaussian noise with standard deviation 60 (0-255 scale);
     * ``"stroke"``: strokes 4 pixels wide instead of 1.5;
-    * ``"labels"``: every class label points to another shape (same pictures, other meaning),
-      which makes transfer genuinely harmful (in between, a fraction of the classes).
+    * ``"labels"``: every class label points to another shape (same pictures, other
+      meaning), which makes transfer genuinely harmful; in between, about
+      ``(1 - similarity) * num_classes`` classes are permuted (none at 1, and the permuted
+      classes only grow as similarity falls).
+
+    For the same ``seed``, targets at different similarities draw the same shapes (position,
+    size, rotation jitter) and differ only in the shifted factors. Source and target use
+    separate random streams, so they never share an image.
 
     Args:
         similarity: 1.0 (identical domains) to 0.0 (strongly shifted).
@@ -317,36 +499,90 @@ def make_domain_pair(
         image_size: height and width in pixels.
         channels: 1 or 3.
         num_classes: number of shape classes (2-10).
-        seed: random seed; source and target never share an image.
-        shift: which factors move with similarity (any of :data:`SHIFT_FACTORS`).
+        seed: random seed (>= 0).
+        shift: which factors move with similarity: any of :data:`SHIFT_FACTORS` (a single
+            name is accepted too).
 
     Returns:
-        ``(source, target)`` :class:`~tl_helpers.data.ImageDataset` s.
+        ``(source, target)`` :class:`~tl_helpers.data.ImageDataset` s, named ``"source"`` and
+        ``"target (similarity=...)"``. With ``"labels"`` shifted, ``target.class_names``
+        tells which shape each target label draws.
+
+    Raises:
+        TypeError: ``similarity`` is not a number, or an integer argument is not one.
+        ValueError: ``similarity`` is outside [0, 1], a ``shift`` name is unknown (with a
+            "Did you mean ...?" suggestion) or another argument is out of range.
 
     Example:
         >>> src, tgt = make_domain_pair(0.0, 5, 5, shift=["colour"])
         >>> int(src.x.mean()) < int(tgt.x.mean())
         True
+        >>> _, tgt = make_domain_pair(0.0, 2, 2, num_classes=3, shift="labels")
+        >>> tgt.class_names != ['circle', 'square', 'triangle']
+        True
     """
-    if isinstance(similarity, bool) or not isinstance(similarity, (int, float, np.floating)):
-        raise TypeError(f"Argument `similarity` must be a number. Received: {similarity!r}")
-    if not 0.0 <= similarity <= 1.0:
-        raise ValueError(
-            f"Argument `similarity` must be between 0 and 1. Received: similarity={similarity!r}"
-        )
-    shift = tuple([shift] if isinstance(shift, str) else shift)
-    for factor in shift:
-        if factor not in SHIFT_FACTORS:
-            raise ValueError(
-                f"Unknown shift factor.{suggest(factor, SHIFT_FACTORS)} Allowed: "
-                f"{', '.join(SHIFT_FACTORS)}. Received: shift={list(shift)!r}"
-            )
-    rng = np.random.default_rng(seed + 7919)
-    common = dict(image_size=image_size, channels=channels, num_classes=num_classes)
-    source = make_domain(None, n_per_class_source, seed=seed, name="source", **common)
-    target = make_domain(
-        _target_spec(float(similarity), shift, num_classes, rng),
-        n_per_class_target, seed=seed + 1_000_003, name=f"target (similarity={similarity:g})",
-        **common,
-    )
+    similarity = _check_similarity(similarity)
+    shift = _check_shift(shift)
+    check_int("n_per_class_source", n_per_class_source, minimum=1)
+    check_int("n_per_class_target", n_per_class_target, minimum=1)
+    _check_common(image_size, channels, num_classes, seed)
+    common = dict(image_size=image_size, channels=channels, num_classes=num_classes, seed=seed)
+    source = _draw(DomainSpec(), n_per_class_source, name="source", domain=0, **common)
+    target = _target(similarity, shift, n_per_class_target, common)
     return source, target
+
+
+def _target(similarity, shift, n_per_class, common) -> ImageDataset:
+    spec = _target_spec(similarity, shift, common["num_classes"], common["seed"])
+    return _draw(spec, n_per_class, name=f"target (similarity={similarity:g})", domain=1,
+                 **common)
+
+
+def similarity_sweep(
+    values: Iterable[float] = (1.0, 0.75, 0.5, 0.25, 0.0),
+    n_per_class_source: int = 200,
+    n_per_class_target: int = 50,
+    **kwargs,
+) -> Iterator[tuple[float, ImageDataset, ImageDataset]]:
+    """Yield ``(similarity, source, target)`` for each similarity in ``values``.
+
+    The same as calling :func:`make_domain_pair` for each value, but the source is drawn
+    once (it is the same dataset object every step) and every argument is checked before
+    the first step.
+
+    Args:
+        values: similarities, each between 0 and 1.
+        n_per_class_source: source images per class.
+        n_per_class_target: target images per class.
+        **kwargs: any keyword argument of :func:`make_domain_pair` (``image_size``,
+            ``channels``, ``num_classes``, ``seed``, ``shift``).
+
+    Returns:
+        An iterator of ``(similarity, source, target)`` tuples.
+
+    Raises:
+        TypeError, ValueError: as :func:`make_domain_pair`, raised at the call.
+
+    Example:
+        >>> for s, source, target in similarity_sweep([1.0, 0.0], 2, 2, num_classes=2):
+        ...     print(s, len(source), len(target))
+        1.0 4 4
+        0.0 4 4
+    """
+    allowed = {"image_size", "channels", "num_classes", "seed", "shift"}
+    for key in kwargs:
+        check_choice("kwargs", key, sorted(allowed))
+    values = [_check_similarity(v) for v in values]
+    shift = _check_shift(kwargs.pop("shift", ("rotation", "colour", "background", "noise")))
+    check_int("n_per_class_source", n_per_class_source, minimum=1)
+    check_int("n_per_class_target", n_per_class_target, minimum=1)
+    common = dict(image_size=config.IMAGE_SIZE, channels=3, num_classes=10, seed=config.SEED)
+    common.update(kwargs)
+    _check_common(**common)
+
+    def steps():
+        source = _draw(DomainSpec(), n_per_class_source, name="source", domain=0, **common)
+        for value in values:
+            yield value, source, _target(value, shift, n_per_class_target, common)
+
+    return steps()
