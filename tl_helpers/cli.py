@@ -5,6 +5,10 @@ Commands::
     tl-course doctor        versions, course weights present and intact, ImageNet cache state
     tl-course backbones     the backbone catalogue (size, accuracy, origin of the weights)
     tl-course pretrain ...  recreate the course backbones (same as python -m tl_helpers.pretrain)
+    tl-course release [A]   build source notebooks and generate release/ with nbgrader
+    tl-course validate [A]  CI invariant: release in sync, solutions pass, stubs score 0
+    tl-course check NB      a student's self-check of a notebook (visible tests)
+    tl-course grade SUBS    grade a folder or zip of submissions (see tl-course grade --help)
 
 Example:
     $ tl-course doctor
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from tl_helpers import config
 
@@ -99,6 +104,34 @@ def print_backbones() -> int:
     return 0
 
 
+def _add_grade_parser(sub, course_help: str) -> None:
+    grade = sub.add_parser(
+        "grade", help="grade a folder or zip of <student>/<assignment>/*.ipynb submissions")
+    grade.add_argument("submissions", type=Path,
+                       help="a folder of <student>/<assignment>/*.ipynb, or a .zip of one")
+    grade.add_argument("--course", type=Path, help=course_help)
+    grade.add_argument("--jobs", "-j", type=int, default=1,
+                       help="students graded in parallel (default 1)")
+    grade.add_argument("--out", type=Path, default=None,
+                       help="where grades.csv and summary.txt go (default: <course>/grades)")
+    grade.add_argument("--cell-timeout", type=int, default=None,
+                       help="seconds one cell may run (default: the course's nbgrader_config.py)")
+    grade.add_argument("--submission-timeout", type=int, default=900,
+                       help="seconds one submission may take in all (default 900)")
+    grade.add_argument("--memory-limit", type=float, default=4.0,
+                       help="GiB one submission's kernel may use before it is stopped (default 4)")
+
+
+def _grade(root: Path, args) -> int:
+    from tl_helpers.grading import batch
+
+    report = batch.grade_submissions(
+        args.submissions, root, jobs=args.jobs, out=args.out, cell_timeout=args.cell_timeout,
+        submission_timeout=args.submission_timeout, memory_limit_gb=args.memory_limit)
+    print(report.summary_text())
+    return report.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tl-course`` console script."""
     parser = argparse.ArgumentParser(
@@ -110,8 +143,42 @@ def main(argv: list[str] | None = None) -> int:
     pre = sub.add_parser("pretrain", help="recreate the course backbones (see --help)",
                          add_help=False)
     pre.add_argument("args", nargs=argparse.REMAINDER)
+    course_help = "the course directory (default: the nearest one above the current folder)"
+    rel = sub.add_parser("release", help="build source/ notebooks and release/ with nbgrader")
+    rel.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    rel.add_argument("--course", type=Path, help=course_help)
+    val = sub.add_parser("validate", help="prove solutions pass and release stubs score 0")
+    val.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    val.add_argument("--course", type=Path, help=course_help)
+    val.add_argument("--no-sync", action="store_true",
+                     help="skip the check that source/ and release/ are up to date")
+    chk = sub.add_parser("check", help="run a notebook and report its visible checks")
+    chk.add_argument("notebook", type=Path)
+    _add_grade_parser(sub, course_help)
     args = parser.parse_args(argv)
     config.quiet_tensorflow()
+    if args.command in ("release", "validate", "grade"):
+        from tl_helpers.grading import commands, course
+
+        try:
+            root = course.find_course_root(args.course)
+            if args.command == "release":
+                return commands.release_command(root, args.assignments)
+            if args.command == "validate":
+                return commands.validate_command(root, args.assignments,
+                                                 sync=not args.no_sync)
+            return _grade(root, args)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"tl-course {args.command}: {error}", file=sys.stderr)
+            return 2
+    if args.command == "check":
+        from tl_helpers.grading import commands
+
+        try:
+            return commands.check_command(args.notebook)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"tl-course check: {error}", file=sys.stderr)
+            return 2
     if args.command == "doctor":
         return doctor()
     if args.command == "backbones":

@@ -1,0 +1,143 @@
+"""The instructor and student commands of ``tl-course``: release, validate, check (and grade).
+
+Example:
+    $ tl-course release                 # source -> release for every assignment
+    $ tl-course validate                # CI invariant: solutions pass, stubs score 0
+    $ tl-course check release/01_what_is_transfer_learning/01_what_is_transfer_learning.ipynb
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from tl_helpers.grading import course
+from tl_helpers.grading.execute import (
+    cell_message,
+    cell_score,
+    graded_cells,
+    run_notebook,
+)
+
+__all__ = ["release_command", "validate_assignment", "validate_command", "check_command",
+           "stub_with_hidden_tests"]
+
+
+def release_command(root: Path, assignments: list[str] | None) -> int:
+    """Regenerate source notebooks from course/notebooks and release/ with nbgrader."""
+    outcome = course.release(root, assignments or None)
+    for name, result in outcome.items():
+        print(f"{name:<40} {'released' if result == 'ok' else 'FAILED: ' + result}")
+    return 0 if all(r == "ok" for r in outcome.values()) else 1
+
+
+def stub_with_hidden_tests(source: nbformat.NotebookNode,
+                           released: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The release stub as nbgrader grades it: student cells from the release, locked cells
+    (hidden tests included) from the source."""
+    answers = {c.metadata["nbgrader"]["grade_id"]: c for c in released.cells
+               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    stub = copy.deepcopy(source)
+    for index, cell in enumerate(stub.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            stub.cells[index] = copy.deepcopy(answers[grade_id])
+    return stub
+
+
+def validate_assignment(root: Path, name: str, *, timeout: int = 120) -> list[str]:
+    """Prove the invariant for one assignment; return the problems (empty = valid).
+
+    The source notebook must score full points on every graded cell (visible and hidden checks),
+    and the release stub, graded with the hidden checks, must score 0 on every graded cell.
+    """
+    root = Path(root).resolve()
+    source_path = root / "source" / name / f"{name}.ipynb"
+    release_path = root / "release" / name / f"{name}.ipynb"
+    problems = []
+    for path in (source_path, release_path):
+        if not path.is_file():
+            problems.append(f"{path.relative_to(root)} is missing (run: tl-course release)")
+    if problems:
+        return problems
+    env = {"TL_AUTOGRADER_DIR": str(root / "autograder")}
+    solved = run_notebook(source_path, cwd=source_path.parent, timeout=timeout, env=env)
+    for cell in graded_cells(solved):
+        meta = cell.metadata["nbgrader"]
+        score = cell_score(cell)
+        if score != float(meta["points"]):
+            problems.append(f"{name} source: {meta['grade_id']} scored {score:g}/{meta['points']:g}"
+                            f"\n{_indent(cell_message(cell))}")
+    for cell in solved.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            if errors:
+                problems.append(f"{name} source: a cell raised {errors[0].ename}: "
+                                f"{errors[0].evalue}\n{_indent(cell.source[:200])}")
+    stub = stub_with_hidden_tests(nbformat.read(source_path, as_version=4),
+                                  nbformat.read(release_path, as_version=4))
+    with tempfile.TemporaryDirectory(prefix="tl-stub-") as tmp:
+        stub_path = Path(tmp) / f"{name}.ipynb"
+        nbformat.write(stub, stub_path)
+        graded = run_notebook(stub_path, cwd=source_path.parent, timeout=timeout, env=env)
+    for cell in graded_cells(graded):
+        score = cell_score(cell)
+        if score != 0:
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            problems.append(f"{name} release stub: {grade_id} scored {score:g} (free points)")
+    return problems
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines()[-12:])
+
+
+def validate_command(root: Path, assignments: list[str] | None, *, sync: bool = True) -> int:
+    """CI: sources in sync with course/notebooks, release in sync with source, and the invariant."""
+    root = Path(root).resolve()
+    names = [course.check_assignment(root, a) for a in (assignments or
+                                                        course.list_assignments(root))]
+    problems = []
+    if sync:
+        problems += [f"source/{a}: out of date (run: tl-course release)"
+                     for a in course.source_differences(root) if a in names]
+        problems += course.release_differences(root)
+    for name in names:
+        start = time.perf_counter()
+        found = validate_assignment(root, name)
+        state = "ok" if not found else f"{len(found)} problem(s)"
+        print(f"{name:<40} {state} ({time.perf_counter() - start:.0f} s)", flush=True)
+        problems += found
+    for problem in problems:
+        print(f"  - {problem}")
+    print("valid" if not problems else f"INVALID: {len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+def check_command(notebook: Path, *, timeout: int = 120) -> int:
+    """A student's self-check: run the notebook and report each exercise's visible test."""
+    notebook = Path(notebook)
+    print(f"Running {notebook} (this takes a minute or two)...", flush=True)
+    nb = run_notebook(notebook, cwd=notebook.parent, timeout=timeout,
+                      env={"TL_AUTOGRADER_DIR": str(Path(tempfile.gettempdir()) / "tl-none")})
+    cells = graded_cells(nb)
+    if not cells:
+        print("This notebook has no graded cells.")
+        return 0
+    failed = 0
+    for cell in cells:
+        meta = cell.metadata["nbgrader"]
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if errors:
+            failed += 1
+            print(f"  [ ] {meta['grade_id']} ({meta['points']:g} points): "
+                  f"{errors[0].ename}: {errors[0].evalue}")
+        else:
+            print(f"  [x] {meta['grade_id']} ({meta['points']:g} points): visible checks pass")
+    print(f"\n{len(cells) - failed} of {len(cells)} exercises pass their visible checks. "
+          "Hidden checks test more cases when your instructor grades the notebook.")
+    return 0 if not failed else 1
