@@ -35,6 +35,8 @@ __all__ = [
     "build_sources",
     "nbgrader_api",
     "release",
+    "release_into",
+    "in_folder",
     "release_differences",
     "source_differences",
     "tool_environment",
@@ -108,7 +110,8 @@ def nbgrader_api(root: Path, db_url: str | None = None):
 
 
 @contextlib.contextmanager
-def _in_folder(folder: Path):
+def in_folder(folder: Path):
+    """Run the body with ``folder`` as the current directory (nbgrader resolves paths from it)."""
     previous = Path.cwd()
     os.chdir(folder)
     try:
@@ -126,14 +129,15 @@ def release(root: Path, assignments: list[str] | None = None) -> dict[str, str]:
     root = Path(root).resolve()
     names = [check_assignment(root, a) for a in (assignments or list_assignments(root))]
     build_sources(root, names)
+    return {name: release_into(root, name) for name in names}
+
+
+def release_into(root: Path, name: str) -> str:
+    """Run ``nbgrader generate_assignment NAME --force`` at ``root``; "ok" or the error."""
     api = nbgrader_api(root)
-    outcome = {}
-    with _in_folder(root):
-        for name in names:
-            with contextlib.redirect_stdout(io.StringIO()):
-                result = api.generate_assignment(name, force=True, create=True)
-            outcome[name] = "ok" if result["success"] else (result.get("error") or result["log"])
-    return outcome
+    with in_folder(root), contextlib.redirect_stdout(io.StringIO()):
+        result = api.generate_assignment(name, force=True, create=True)
+    return "ok" if result["success"] else (result.get("error") or result["log"])
 
 
 def source_differences(root: Path) -> list[str]:

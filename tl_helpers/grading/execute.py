@@ -74,7 +74,7 @@ def graded_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def cell_score(cell: nbformat.NotebookNode) -> float:
-    """The score nbgrader gives an executed graded code cell (``nbgrader.utils.determine_grade``)."""
+    """The score nbgrader gives an executed graded code cell (its ``determine_grade``)."""
     from nbgrader.utils import determine_grade
 
     score, _ = determine_grade(cell)

@@ -26,8 +26,9 @@ Defence in depth while grading (``tl-course grade`` sets ``TL_GRADING_KEY_FILE``
   cannot be removed) records student code opening the hidden tests or the gradebook. A tampered
   cell scores 0 and the receipt carries the reason, which the grader flags for manual review.
 
-Outside grading (a student's own copy, where ``autograder/`` does not exist) :func:`start_assignment`
-does nothing and :func:`grade_cell` is never reached, because the hidden block is not released.
+Outside grading (a student's own copy, where ``autograder/`` does not exist)
+:func:`start_assignment` does nothing and :func:`grade_cell` is never reached, because the
+hidden block is not released.
 """
 
 from __future__ import annotations
@@ -146,8 +147,10 @@ def _watched_objects() -> dict[str, Any]:
     import numpy.testing
     import pytest
 
-    watched: dict[str, Any] = {f"builtins.{k}": v for k, v in vars(builtins).items()
-                               if not k.startswith("_") or k in ("__import__", "__build_class__")}
+    # ipykernel itself swaps `input` (stdin forwarding) on every execution
+    watched: dict[str, Any] = {
+        f"builtins.{k}": v for k, v in vars(builtins).items()
+        if (not k.startswith("_") or k in ("__import__", "__build_class__")) and k != "input"}
     for name in ("main", "raises", "approx", "fail", "skip", "fixture", "mark"):
         watched[f"pytest.{name}"] = getattr(pytest, name)
     for name in ("allclose", "isclose", "array_equal", "all", "any", "asarray", "testing"):
@@ -167,8 +170,12 @@ def _watched_objects() -> dict[str, Any]:
     return watched
 
 
-def _install_audit_hook(state: _State, protected: list[Path]) -> None:
-    roots = [str(p) for p in protected]
+def _install_audit_hook(state: _State, hidden: Path, gradebook: Path | None,
+                        work: Path | None, own: Path | None) -> None:
+    """Record (never block) what student code touches: the hidden tests, the gradebook, other
+    submissions in the grader's work folder, tracing hooks."""
+    hidden_root, gradebook_path = str(hidden), str(gradebook) if gradebook else None
+    work_root, own_root = (str(work) if work else None), (str(own) if own else None)
 
     def hook(event: str, args: tuple) -> None:
         if state.runner_active:
@@ -178,8 +185,13 @@ def _install_audit_hook(state: _State, protected: list[Path]) -> None:
                 path = os.path.abspath(os.fsdecode(args[0]))
             except Exception:
                 return
-            if any(path.startswith(root) for root in roots):
-                state.events.append(f"opened {Path(path).name}")
+            if path.startswith(hidden_root):
+                state.events.append("opened the hidden tests")
+            elif gradebook_path and path.startswith(gradebook_path):
+                state.events.append("opened the gradebook")
+            elif work_root and path.startswith(work_root) and not (
+                    own_root and path.startswith(own_root)):
+                state.events.append("opened another submission's files")
         elif event in ("sys.settrace", "sys.setprofile", "sys.addaudithook"):
             state.events.append(event)
 
@@ -212,16 +224,40 @@ def start_assignment(assignment: str) -> bool:
         with open(key_file, "rb") as handle:
             key = handle.read().strip()
         os.remove(key_file)
+    progress = os.environ.pop("TL_PROGRESS_FILE", None)
+    if progress:
+        _track_cells(progress)
     state = _State(assignment, tests_dir, key)
     state.snapshot = _watched_objects()
     if key is not None:
-        protected = [tests_dir.parent]
-        gradebook = os.environ.get("TL_GRADEBOOK")
-        if gradebook:
-            protected.append(Path(gradebook))
-        _install_audit_hook(state, [p.resolve() for p in protected])
+        def _path(name: str) -> Path | None:
+            value = os.environ.pop(name, None)
+            return Path(value).resolve() if value else None
+
+        _install_audit_hook(state, tests_dir.parent.resolve(), _path("TL_GRADEBOOK"),
+                            _path("TL_GRADING_WORK"), _path("TL_JOB_DIR"))
     _put_state(state)
     return True
+
+
+def _track_cells(path: str) -> None:
+    """Append "<n> <sha1 of the cell's code>" to ``path`` before each cell runs, so that the
+    grader can tell which cell hung or killed the kernel and grade the rest without it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    counter = iter(range(1, 1 << 30))
+
+    def before(info) -> None:
+        digest = hashlib.sha1(str(info.raw_cell).encode()).hexdigest()
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{next(counter)} {digest}\n")
+
+    shell.events.register("pre_run_cell", before)
 
 
 def _integrity_problems(state: _State) -> list[str]:

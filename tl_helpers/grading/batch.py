@@ -1,0 +1,675 @@
+"""``tl-course grade``: grade a class of submissions with nbgrader, fairly and without losses.
+
+Pipeline for a folder (or a zip such as an LMS export) of ``<student>/<assignment>/*.ipynb``:
+
+1. **Collect**: every file is copied into a private work folder and its sha256 recorded, before
+   any student code runs. Unknown assignments, missing notebooks and unreadable files become
+   per-student errors; the batch goes on.
+2. **Isolate**: each submission is autograded by nbgrader in its own staging course (its
+   notebook, a gradebook that holds the assignment's cells and no solutions or other students,
+   the course configuration) in its own worker process (``--jobs N`` run in parallel), with
+   the hidden checks, a one-use receipt key, a private cache and a memory limit.
+3. **Verify**: the parent re-reads each autograded notebook and credits a graded cell only when
+   nbgrader's score comes with a valid signed receipt from the hidden-check runner. Faked
+   scores, tampered grading objects, code that reaches for grading internals, edited locked
+   cells and printed hidden tests are flagged for manual review; leaked tests are removed from
+   the feedback.
+4. **Record**: one writer (this process) stores the verified scores in the course gradebook,
+   writes feedback HTML, ``grades.csv`` and ``summary.txt``, and checks that no submitted file
+   changed (a changed file is restored and flagged).
+
+Example:
+    $ tl-course grade exports/week3.zip --jobs 2
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from tl_helpers._validation import suggest
+from tl_helpers.grading import course, scan
+from tl_helpers.grading.kernel import RECEIPT_PREFIX, receipt_signature
+
+__all__ = ["SubmissionResult", "GradeReport", "collect", "grade_submissions"]
+
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
+_RECEIPT = re.compile(re.escape(RECEIPT_PREFIX) +
+                      r" (?P<grade_id>\S+) (?P<score>\S+) (?P<points>\S+) (?P<flags>\S+) "
+                      r"(?P<sig>[0-9a-f]{32})\]")
+
+
+@dataclass
+class SubmissionResult:
+    """The outcome for one student and one assignment."""
+
+    student: str
+    assignment: str
+    status: str = "graded"  # graded | failed
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+    review: list[str] = field(default_factory=list)  # needs a human look
+    notes: list[str] = field(default_factory=list)  # what the grader did, for the record
+    errors: list[str] = field(default_factory=list)
+    feedback: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class GradeReport:
+    """All results of one ``tl-course grade`` run."""
+
+    results: list[SubmissionResult]
+    out_dir: Path
+    feedback_dir: Path
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every submission was graded, else 1."""
+        failed = any(r.status != "graded" for r in self.results)
+        return 1 if failed or self.problems else 0
+
+    def summary_text(self) -> str:
+        """The grade table, then what needs attention and why."""
+        lines = [f"{'student':<22}{'assignment':<34}{'score':>12}  status"]
+        for r in sorted(self.results, key=lambda r: (r.assignment, r.student)):
+            score = f"{r.score:g}/{r.max_score:g}" if r.status == "graded" else "-"
+            state = r.status + (" REVIEW" if r.review else "")
+            lines.append(f"{r.student:<22}{r.assignment:<34}{score:>12}  {state}")
+        attention = [r for r in self.results if r.review or r.errors or r.notes]
+        if attention:
+            lines.append("")
+        for r in sorted(attention, key=lambda r: (r.assignment, r.student)):
+            lines.append(f"{r.student} / {r.assignment}:")
+            lines += [f"  error:  {e}" for e in r.errors]
+            lines += [f"  review: {f}" for f in r.review]
+            lines += [f"  note:   {n}" for n in r.notes]
+        lines += [f"problem: {p}" for p in self.problems]
+        graded = sum(r.status == "graded" for r in self.results)
+        lines.append("")
+        lines.append(f"{graded} of {len(self.results)} submissions graded; "
+                     f"{sum(bool(r.review) for r in self.results)} flagged for manual review.")
+        lines.append(f"Grades: {self.out_dir / 'grades.csv'}   Summary: "
+                     f"{self.out_dir / 'summary.txt'}   Feedback: {self.feedback_dir}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- collect
+@dataclass
+class _Submission:
+    """One student's files for one assignment, held in memory from before any code ran."""
+
+    student: str
+    assignment: str
+    files: dict[str, bytes]  # relative path -> content (the notebook as <assignment>.ipynb)
+    originals: dict[Path, tuple[str, str]]  # original file -> (relative path, sha256)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.assignment}.ipynb"
+
+    def notebook(self) -> nbformat.NotebookNode:
+        return nbformat.reads(self.files[self.notebook_name].decode("utf-8"), as_version=4)
+
+    def write(self, folder: Path) -> None:
+        for relative, content in self.files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
+def _safe_extract(archive: Path, target: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.infolist():
+            name = member.filename
+            if name.startswith("/") or ".." in Path(name).parts or "\\" in name:
+                raise ValueError(f"{archive} contains an unsafe path: {name!r}")
+            if (member.external_attr >> 16) & 0o170000 == 0o120000:
+                continue  # symlinks are skipped
+            zf.extract(member, target)
+
+
+def _class_folder(folder: Path, assignments: list[str]) -> Path:
+    """Descend through wrapper folders (an LMS export often adds one) to ``<student>/...``."""
+    for _ in range(3):
+        entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+        looks_like_students = any(
+            child.is_dir() and child.name in assignments
+            for entry in entries if entry.is_dir() for child in entry.iterdir())
+        if looks_like_students or len(entries) != 1 or not entries[0].is_dir():
+            return folder
+        folder = entries[0]
+    return folder
+
+
+def collect(submissions: Path, root: Path, work: Path) -> tuple[list[_Submission], list[str]]:
+    """Read every submission into memory (with checksums) and describe what was found."""
+    submissions = Path(submissions)
+    assignments = course.list_assignments(root)
+    problems: list[str] = []
+    if not submissions.exists():
+        raise FileNotFoundError(
+            f"Argument `submissions` must be a folder or a .zip. Received: {submissions}")
+    from_zip = submissions.is_file()
+    if from_zip:
+        if not zipfile.is_zipfile(submissions):
+            raise ValueError(f"{submissions} is neither a folder nor a zip archive.")
+        _safe_extract(submissions, work / "unzipped")
+        base = _class_folder(work / "unzipped", assignments)
+    else:
+        base = _class_folder(submissions.resolve(), assignments)
+    found: list[_Submission] = []
+    for student_dir in sorted(p for p in base.iterdir() if not p.name.startswith(".")):
+        if not student_dir.is_dir():
+            problems.append(f"{student_dir.name}: not a student folder (expected "
+                            "<student>/<assignment>/<notebook>.ipynb); skipped")
+            continue
+        student = student_dir.name
+        if not _STUDENT_ID.match(student):
+            problems.append(f"{student!r}: student folder names may use letters, digits and "
+                            "_.@+- only; skipped")
+            continue
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            name = assignment_dir.name
+            sub = _Submission(student, name, {}, {})
+            found.append(sub)
+            if name not in assignments:
+                sub.errors.append(f"unknown assignment {name!r}.{suggest(name, assignments)} "
+                                  f"Known: {', '.join(assignments)}")
+                continue
+            for path in sorted(p for p in assignment_dir.rglob("*") if p.is_file()
+                               and not p.is_symlink()):
+                relative = path.relative_to(assignment_dir).as_posix()
+                if any(part.startswith(".") for part in Path(relative).parts):
+                    continue
+                content = path.read_bytes()
+                sub.files[relative] = content
+                if not from_zip:
+                    sub.originals[path] = (relative, hashlib.sha256(content).hexdigest())
+            _pick_notebook(sub)
+    return found, problems
+
+
+def _pick_notebook(sub: _Submission) -> None:
+    notebooks = sorted(r for r in sub.files if r.endswith(".ipynb") and "/" not in r)
+    if not notebooks:
+        sub.errors.append(f"no notebook: expected {sub.notebook_name}")
+        return
+    if sub.notebook_name not in sub.files:
+        if len(notebooks) > 1:
+            sub.errors.append(f"{len(notebooks)} notebooks and none named "
+                              f"{sub.notebook_name}: {notebooks}")
+            return
+        sub.files[sub.notebook_name] = sub.files.pop(notebooks[0])
+        sub.notes.append(f"notebook {notebooks[0]!r} graded as {sub.notebook_name}")
+    try:
+        nb = sub.notebook()
+        nbformat.validate(nb)
+    except Exception as error:
+        sub.errors.append(f"{sub.notebook_name} is not a valid notebook: "
+                          f"{str(error).splitlines()[0][:200]}")
+        return
+    if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
+        sub.notes.append("the notebook has no code; the course's locked cells are graded alone")
+
+
+# ----------------------------------------------------------------------------- per job
+@dataclass
+class _Course:
+    root: Path
+    template_db: dict[str, Path]
+    source: dict[str, nbformat.NotebookNode]
+    trusted: dict[str, list[str]]
+    fingerprints: dict[str, list[str]]
+    released: dict[str, str] = field(default_factory=dict)  # grade_id -> released source
+
+
+def _template_gradebook(root: Path, assignment: str, work: Path) -> Path:
+    """A gradebook with the assignment's cells, no students and no solution text."""
+    import sqlite3
+
+    folder = work / "templates" / assignment
+    (folder / "source").mkdir(parents=True)
+    shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
+    (folder / "nbgrader_config.py").write_text(_config_text(root, folder, None))
+    outcome = course.release_into(folder, assignment)
+    if outcome != "ok":
+        raise RuntimeError(f"nbgrader could not process source/{assignment}: {outcome}")
+    db = folder / "gradebook.db"
+    with sqlite3.connect(db) as conn:  # solutions never travel to a student's staging course
+        conn.execute("UPDATE source_cell SET source = '' WHERE locked = 0")
+    shutil.rmtree(folder / "source")
+    shutil.rmtree(folder / "release", ignore_errors=True)
+    return db
+
+
+def _config_text(root: Path, staging: Path, cell_timeout: int | None) -> str:
+    lines = [
+        "c = get_config()  # noqa: F821",
+        f"load_subconfig({str(root / 'course' / 'nbgrader_config.py')!r})  # noqa: F821",
+        f"c.CourseDirectory.root = {str(staging)!r}",
+    ]
+    if cell_timeout:
+        lines.append(f"c.Execute.timeout = {int(cell_timeout)}")
+    return "\n".join(lines) + "\n"
+
+
+def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tuple[dict, Path]:
+    """Stage one submission and autograde it in a worker process; return (outcome, staging)."""
+    job_dir = work / "jobs" / f"{sub.student}__{sub.assignment}"
+    staging = job_dir / "course"
+    submitted = staging / "submitted" / sub.student / sub.assignment
+    sub.write(submitted)  # from memory: nothing another notebook did to the disk matters
+    shutil.copyfile(info.template_db[sub.assignment], staging / "gradebook.db")
+    (staging / "nbgrader_config.py").write_text(
+        _config_text(info.root, staging, options["cell_timeout"]))
+    hidden = job_dir / f"hidden-{secrets.token_hex(8)}"
+    (hidden / sub.assignment).mkdir(parents=True)
+    for test in (info.root / "autograder" / sub.assignment).glob("test_*.py"):
+        shutil.copyfile(test, hidden / sub.assignment / test.name)
+    key = secrets.token_hex(32).encode()
+    key_file = job_dir / f"key-{secrets.token_hex(8)}"
+    key_file.write_bytes(key)
+    job = {
+        "staging": str(staging), "student": sub.student, "assignment": sub.assignment,
+        "progress_file": str(job_dir / "progress"), "key_file": str(key_file),
+        "result_file": str(job_dir / "result.json"),
+        "memory_limit_bytes": int(options["memory_limit_gb"] * 2**30),
+        "trusted_sources": info.trusted[sub.assignment],
+    }
+    (job_dir / "job.json").write_text(json.dumps(job))
+    env = dict(os.environ)
+    env.update({
+        "TL_AUTOGRADER_DIR": str(hidden), "TL_GRADEBOOK": str(staging / "gradebook.db"),
+        "TL_PROGRESS_FILE": job["progress_file"], "TL_CACHE_DIR": str(job_dir / "cache"),
+        "MPLCONFIGDIR": str(job_dir / "mpl"), "TF_CPP_MIN_LOG_LEVEL": "3", "TL_PROGRESS": "0",
+        "PYTHONWARNINGS": "ignore", "MPLBACKEND": "Agg",
+        "TL_GRADING_WORK": str(work), "TL_JOB_DIR": str(job_dir),
+    })
+    env.pop("TL_GRADING_KEY_FILE", None)
+    started = time.monotonic()
+    with open(job_dir / "worker.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tl_helpers.grading.worker", str(job_dir / "job.json")],
+            cwd=staging, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            process.wait(timeout=options["submission_timeout"])
+        except subprocess.TimeoutExpired:
+            _kill_tree(process.pid)
+            process.wait()
+            return ({"ok": False, "notes": [], "error": "grading took longer than "
+                     f"{options['submission_timeout']} s and was stopped"}, staging)
+    _kill_tree(process.pid)
+    result_file = Path(job["result_file"])
+    if not result_file.exists():
+        tail = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
+        return ({"ok": False, "notes": [], "error": f"the grading worker crashed: {tail}"},
+                staging)
+    outcome = json.loads(result_file.read_text())
+    outcome.setdefault("seconds", round(time.monotonic() - started, 1))
+    outcome["key"] = key.decode()
+    return outcome, staging
+
+
+def _kill_tree(pid: int) -> None:
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        procs = []
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.Error:
+            continue
+    try:
+        os.killpg(pid, 9)
+    except OSError:
+        pass
+
+
+# ------------------------------------------------------------------------------- verify
+def _receipts(cell) -> list[dict]:
+    found = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            found += [m.groupdict() for m in _RECEIPT.finditer(str(output.get("text", "")))]
+    return found
+
+
+def _strip_receipts(cell) -> None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            output["text"] = "".join(
+                line for line in str(output.get("text", "")).splitlines(keepends=True)
+                if not line.startswith(RECEIPT_PREFIX))
+
+
+def _verify(sub: _Submission, result: SubmissionResult, staging: Path, info: _Course,
+            key: bytes) -> nbformat.NotebookNode | None:
+    from nbgrader.utils import determine_grade
+
+    path = staging / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    source = info.source[sub.assignment]
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    for src in source.cells:
+        meta = src.get("metadata", {}).get("nbgrader", {})
+        if not (meta.get("grade") and not meta.get("solution")):
+            continue
+        grade_id, points = meta["grade_id"], float(meta["points"])
+        cell = by_id.get(grade_id)
+        score = 0.0
+        if cell is None:
+            result.review.append(f"{grade_id}: test cell missing after autograde (scored 0)")
+        else:
+            raw, _ = determine_grade(cell)
+            score = min(max(float(raw or 0.0), 0.0), points)
+            if "grade_cell(" in src.source:
+                valid = [r for r in _receipts(cell) if r["grade_id"] == grade_id and hmac_ok(
+                    key, sub.assignment, r)]
+                if any(r["flags"].startswith("tampered") for r in valid):
+                    reasons = [r["flags"][len("tampered:"):].replace("_", " ") for r in valid]
+                    result.review.append(f"{grade_id}: the notebook changed grading objects "
+                                         f"({reasons[0][:200]}); scored 0")
+                    score = 0.0
+                elif score > 0 and not any(float(r["score"]) == score for r in valid):
+                    result.review.append(f"{grade_id}: {score:g} points without a valid grading "
+                                         "receipt (faked result?); scored 0")
+                    score = 0.0
+            _strip_receipts(cell)
+        result.cells[grade_id] = (score, points)
+    result.score = round(sum(s for s, _ in result.cells.values()), 2)
+    result.max_score = sum(p for _, p in result.cells.values())
+    return nb
+
+
+def hmac_ok(key: bytes, assignment: str, receipt: dict) -> bool:
+    """True when a printed receipt was signed with this submission's key."""
+    try:
+        score, points = float(receipt["score"]), float(receipt["points"])
+    except ValueError:
+        return False
+    expected = receipt_signature(key, assignment, receipt["grade_id"], score, points,
+                                 receipt["flags"])
+    return secrets.compare_digest(expected, receipt["sig"])
+
+
+def _submission_checks(sub: _Submission, result: SubmissionResult, info: _Course) -> None:
+    """Flags from the submitted file itself: edited locked cells, changed ids, risky code."""
+    nb = sub.notebook()
+    source = info.source[sub.assignment]
+    locked = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+              if c.get("metadata", {}).get("nbgrader", {}).get("locked")}
+    seen = set()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
+        seen.add(grade_id)
+        if grade_id in locked:
+            original = locked[grade_id]
+            if meta.get("locked") and cell.source.strip() not in (
+                    info.released.get(grade_id, ""), original.source.strip()):
+                result.notes.append(f"{grade_id}: locked cell was edited (the original was "
+                                    "restored for grading)")
+            if "points" in original.metadata["nbgrader"] and \
+                    meta.get("points") != original.metadata["nbgrader"]["points"]:
+                result.notes.append(f"{grade_id}: points changed to {meta.get('points')!r} "
+                                    "(the course's points were used)")
+        elif meta.get("locked") or meta.get("grade"):
+            result.notes.append(f"unknown grade_id {grade_id!r} in the submission (changed id?); "
+                                "not graded")
+    for grade_id, original in locked.items():
+        if grade_id not in seen and original.metadata["nbgrader"].get("grade"):
+            result.notes.append(f"{grade_id}: test cell was missing (put back and graded)")
+    result.review += scan.scan_notebook(nb, info.trusted[sub.assignment])
+
+
+# ------------------------------------------------------------------------------- record
+def _record(root: Path, results: list[SubmissionResult]) -> None:
+    """Store verified scores in the course gradebook (this process is its only writer).
+
+    Cells named in a review flag, or every cell when a flag concerns the whole submission, are
+    marked as needing a manual grade, so the formgrader shows them."""
+    from nbgrader.api import Gradebook
+
+    course.tool_environment()
+    with warnings.catch_warnings(), \
+            Gradebook(f"sqlite:///{root / 'gradebook.db'}", "tl-course") as gb:
+        warnings.simplefilter("ignore")
+        for r in results:
+            if r.status != "graded":
+                continue
+            named = {g for g in r.cells for f in r.review if f.startswith(f"{g}:")}
+            whole = any(not any(f.startswith(f"{g}:") for g in r.cells) for f in r.review)
+            gb.update_or_create_student(r.student)
+            submission = gb.update_or_create_submission(r.assignment, r.student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.name in r.cells:
+                        grade.auto_score = r.cells[grade.name][0]
+                        grade.manual_score = None
+                        grade.needs_manual_grade = whole or grade.name in named
+            gb.db.commit()
+
+
+def _feedback(root: Path, staging: Path, sub: _Submission, result: SubmissionResult,
+              nb: nbformat.NotebookNode, template_db: Path) -> None:
+    """Feedback HTML from the verified notebook and verified scores (never the staging db)."""
+    from nbgrader.api import Gradebook
+
+    path = staging / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
+    nbformat.write(nb, path)
+    verified = staging.parent / "verified.db"
+    shutil.copyfile(template_db, verified)
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{verified}", "tl-course") as gb:
+        warnings.simplefilter("ignore")
+        gb.update_or_create_student(sub.student)
+        submission = gb.update_or_create_submission(sub.assignment, sub.student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in result.cells:
+                    grade.auto_score = result.cells[grade.name][0]
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+    api = course.nbgrader_api(staging, db_url=f"sqlite:///{verified}")
+    with course.in_folder(staging):
+        outcome = api.generate_feedback(sub.assignment, sub.student, force=True)
+    produced = staging / "feedback" / sub.student / sub.assignment
+    if outcome.get("success") and produced.is_dir():
+        target = root / "feedback" / sub.student / sub.assignment
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(produced, target)
+        result.feedback = str(target / f"{sub.assignment}.html")
+    else:
+        result.notes.append("feedback HTML could not be generated")
+    autograded = root / "autograded" / sub.student / sub.assignment
+    shutil.rmtree(autograded, ignore_errors=True)
+    shutil.copytree(path.parent, autograded)
+    submitted = root / "submitted" / sub.student / sub.assignment
+    if not any(original.parent.resolve() == submitted.resolve() for original in sub.originals):
+        shutil.rmtree(submitted, ignore_errors=True)
+        sub.write(submitted)
+
+
+def _write_reports(report: GradeReport) -> None:
+    report.out_dir.mkdir(parents=True, exist_ok=True)
+    with open(report.out_dir / "grades.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "assignment", "status", "score", "max_score",
+                         "needs_review", "review", "errors", "notes", "feedback"])
+        for r in sorted(report.results, key=lambda r: (r.assignment, r.student)):
+            writer.writerow([r.student, r.assignment, r.status, f"{r.score:g}",
+                             f"{r.max_score:g}", "yes" if r.review else "no",
+                             " | ".join(r.review), " | ".join(r.errors), " | ".join(r.notes),
+                             r.feedback])
+    (report.out_dir / "summary.txt").write_text(report.summary_text() + "\n", encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- main
+def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path | None = None,
+                      cell_timeout: int | None = None, submission_timeout: int = 900,
+                      memory_limit_gb: float = 4.0) -> GradeReport:
+    """Grade every ``<student>/<assignment>`` in ``submissions`` (a folder or a zip).
+
+    Args:
+        submissions: Folder of ``<student>/<assignment>/*.ipynb`` or a zip of one.
+        root: The course directory.
+        jobs: Submissions graded in parallel (each in its own process and staging course).
+        out: Where ``grades.csv`` and ``summary.txt`` go (default ``<root>/grades``).
+        cell_timeout: Seconds one cell may run (default: the course configuration).
+        submission_timeout: Seconds one submission may take in all.
+        memory_limit_gb: Memory one submission's kernel may use before it is stopped.
+
+    Returns:
+        A :class:`GradeReport`; its ``exit_code`` is 1 when any submission was not graded.
+    """
+    from tl_helpers._validation import check_int
+
+    check_int("jobs", jobs, minimum=1)
+    root = Path(root).resolve()
+    out = Path(out) if out else root / "grades"
+    course.tool_environment()
+    work = Path(tempfile.mkdtemp(prefix="tl-grade-"))
+    try:
+        subs, problems = collect(submissions, root, work)
+        needed = sorted({s.assignment for s in subs if not s.errors})
+        info = _prepare_course(root, needed, work)
+        results: dict[int, SubmissionResult] = {}
+        runnable = []
+        for index, sub in enumerate(subs):
+            result = SubmissionResult(sub.student, sub.assignment, notes=list(sub.notes))
+            results[index] = result
+            if sub.errors:
+                result.status, result.errors = "failed", list(sub.errors)
+                if sub.assignment in info.source:
+                    result.max_score = _max_score(info.source[sub.assignment])
+            else:
+                runnable.append(index)
+        options = {"cell_timeout": cell_timeout, "submission_timeout": submission_timeout,
+                   "memory_limit_gb": memory_limit_gb}
+        progress = _progress(len(runnable))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_run_job, subs[i], info, work, options): i for i in runnable}
+            for future in as_completed(futures):
+                index = futures[future]
+                sub, result = subs[index], results[index]
+                _finish(root, sub, result, future, info)
+                progress.update(1)
+                progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
+        progress.close()
+        report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
+                             problems)
+        _record(root, report.results)
+        _check_originals(subs, report)
+        _write_reports(report)
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _progress(total: int):
+    from tqdm.auto import tqdm
+
+    disable = os.environ.get("TL_PROGRESS", "1") == "0"
+    return tqdm(total=total, desc="grading", unit="submission", disable=disable)
+
+
+def _max_score(nb: nbformat.NotebookNode) -> float:
+    return sum(float(c.metadata["nbgrader"]["points"]) for c in nb.cells
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
+    info = _Course(root, {}, {}, {}, {})
+    for name in assignments:
+        source_path = root / "source" / name / f"{name}.ipynb"
+        release_path = root / "release" / name / f"{name}.ipynb"
+        if not source_path.exists():
+            course.build_sources(root, [name])
+        source = nbformat.read(source_path, as_version=4)
+        info.source[name] = source
+        trusted = [c.source for c in source.cells
+                   if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")]
+        if release_path.exists():
+            released = nbformat.read(release_path, as_version=4)
+            trusted += [c.source for c in released.cells if c.cell_type == "code"]
+            for c in released.cells:
+                grade_id = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                if grade_id:
+                    info.released[grade_id] = c.source.strip()
+        info.trusted[name] = trusted
+        info.fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name)
+        info.template_db[name] = _template_gradebook(root, name, work)
+    return info
+
+
+def _finish(root: Path, sub: _Submission, result: SubmissionResult, future, info: _Course) -> None:
+    result.max_score = _max_score(info.source[sub.assignment])
+    try:
+        outcome, staging = future.result()
+    except Exception as error:  # a bug of ours must not lose the other students
+        result.status = "failed"
+        result.errors.append(f"grader error: {type(error).__name__}: {error}")
+        return
+    result.seconds = float(outcome.get("seconds", 0.0))
+    result.notes += outcome.get("notes", [])
+    if not outcome.get("ok"):
+        result.status = "failed"
+        result.errors.append(outcome.get("error") or "autograde failed")
+        return
+    try:
+        nb = _verify(sub, result, staging, info, outcome["key"].encode())
+        _submission_checks(sub, result, info)
+        leaks = scan.leaking_cells(nb, info.fingerprints[sub.assignment])
+        if leaks:
+            scan.redact_cells(nb, leaks)
+            result.review.append(f"cells {leaks} printed the hidden tests (removed from the "
+                                 "feedback)")
+        _feedback(root, staging, sub, result, nb, info.template_db[sub.assignment])
+    except Exception as error:
+        result.status = "failed"
+        result.errors.append(f"grader error while verifying: {type(error).__name__}: {error}")
+
+
+def _check_originals(subs: list[_Submission], report: GradeReport) -> None:
+    """Every submitted file must be byte-identical after grading; restore it if not."""
+    by_key = {(r.student, r.assignment): r for r in report.results}
+    for sub in subs:
+        for original, (_relative, digest) in sub.originals.items():
+            if original.exists() and hashlib.sha256(original.read_bytes()).hexdigest() == digest:
+                continue
+            content = next(c for r, c in sub.files.items()
+                           if hashlib.sha256(c).hexdigest() == digest)
+            original.parent.mkdir(parents=True, exist_ok=True)
+            original.write_bytes(content)
+            report.problems.append(f"{original} changed during grading; restored from the "
+                                   "copy read before grading")
+            result = by_key.get((sub.student, sub.assignment))
+            if result is not None:
+                result.review.append("a submitted file changed while grading (restored)")
