@@ -18,11 +18,12 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Execution: one cell may run 60 s (hidden checks stop themselves at 45 s), outputs are capped,
-# a kernel that ignores interrupts does not abort the whole submission.
+# Execution: one cell may run 60 s (hidden checks stop themselves at 45 s) and is then
+# interrupted; outputs are capped. A kernel that ignores the interrupt makes autograde fail fast
+# (raise_on_iopub_timeout); `tl-course grade` then leaves that cell out and grades the rest.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
-c.Execute.raise_on_iopub_timeout = False
+c.Execute.raise_on_iopub_timeout = True
 c.Execute.iopub_timeout = 10
 c.LimitOutput.max_lines = 300
 c.LimitOutput.max_traceback = 40

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
@@ -123,6 +124,7 @@ class _Submission:
     originals: dict[Path, tuple[str, str]]  # original file -> (relative path, sha256)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    staged: bytes = b""  # the notebook as handed to nbgrader (structure repaired)
 
     @property
     def notebook_name(self) -> str:
@@ -131,10 +133,12 @@ class _Submission:
     def notebook(self) -> nbformat.NotebookNode:
         return nbformat.reads(self.files[self.notebook_name].decode("utf-8"), as_version=4)
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, *, staged: bool = False) -> None:
         for relative, content in self.files.items():
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
+            if staged and relative == self.notebook_name:
+                content = self.staged
             target.write_bytes(content)
 
 
@@ -236,37 +240,46 @@ def _pick_notebook(sub: _Submission) -> None:
 # ----------------------------------------------------------------------------- per job
 @dataclass
 class _Course:
+    """What every job needs, read into memory before any student code runs: a notebook that
+    rewrites files on disk cannot change what the next job is graded with."""
+
     root: Path
-    template_db: dict[str, Path]
+    config: str  # course/nbgrader_config.py
+    template_db: dict[str, bytes]
+    hidden: dict[str, dict[str, bytes]]  # assignment -> hidden test file -> content
     source: dict[str, nbformat.NotebookNode]
     trusted: dict[str, list[str]]
     fingerprints: dict[str, list[str]]
     released: dict[str, str] = field(default_factory=dict)  # grade_id -> released source
+    release: dict[str, nbformat.NotebookNode] = field(default_factory=dict)
+    guarded: dict[Path, bytes] = field(default_factory=dict)  # the grading code itself
 
 
-def _template_gradebook(root: Path, assignment: str, work: Path) -> Path:
+def _template_gradebook(root: Path, assignment: str, work: Path) -> bytes:
     """A gradebook with the assignment's cells, no students and no solution text."""
     import sqlite3
 
     folder = work / "templates" / assignment
     (folder / "source").mkdir(parents=True)
     shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
-    (folder / "nbgrader_config.py").write_text(_config_text(root, folder, None))
+    config = (root / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
+    (folder / "nbgrader_config.py").write_text(_config_text(config, folder, None))
     outcome = course.release_into(folder, assignment)
     if outcome != "ok":
         raise RuntimeError(f"nbgrader could not process source/{assignment}: {outcome}")
     db = folder / "gradebook.db"
     with sqlite3.connect(db) as conn:  # solutions never travel to a student's staging course
         conn.execute("UPDATE source_cell SET source = '' WHERE locked = 0")
-    shutil.rmtree(folder / "source")
-    shutil.rmtree(folder / "release", ignore_errors=True)
-    return db
+    content = db.read_bytes()
+    shutil.rmtree(folder)
+    return content
 
 
-def _config_text(root: Path, staging: Path, cell_timeout: int | None) -> str:
+def _config_text(course_config: str, staging: Path, cell_timeout: int | None) -> str:
+    """The course's nbgrader configuration, pointed at a staging course."""
     lines = [
-        "c = get_config()  # noqa: F821",
-        f"load_subconfig({str(root / 'course' / 'nbgrader_config.py')!r})  # noqa: F821",
+        course_config,
+        "# --- set by tl-course grade for this staging course ---",
         f"c.CourseDirectory.root = {str(staging)!r}",
     ]
     if cell_timeout:
@@ -274,19 +287,53 @@ def _config_text(root: Path, staging: Path, cell_timeout: int | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _nbgrader_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _repair(nb: nbformat.NotebookNode, source: nbformat.NotebookNode,
+            release: nbformat.NotebookNode) -> bytes:
+    """The submission with the course's cell structure restored, as nbgrader needs it.
+
+    nbgrader only re-adds a deleted test cell when the cell before it survived, and fails on a
+    graded cell with an unknown grade_id. Here a cell with an unknown or repeated grade_id
+    becomes an ordinary cell of the student's, and every missing course cell (setup, answer
+    stub, test) is put back in the source's order. Locked cells are restored by nbgrader itself.
+    """
+    order = [_nbgrader_id(c) for c in source.cells if _nbgrader_id(c)]
+    templates = {_nbgrader_id(c): c for c in release.cells if _nbgrader_id(c)}
+    seen: set[str] = set()
+    for cell in nb.cells:
+        grade_id = _nbgrader_id(cell)
+        if grade_id is not None and (grade_id not in templates or grade_id in seen):
+            del cell.metadata["nbgrader"]
+        elif grade_id is not None:
+            seen.add(grade_id)
+    for position, grade_id in enumerate(order):
+        if grade_id in seen or grade_id not in templates:
+            continue
+        where = {_nbgrader_id(c): i for i, c in enumerate(nb.cells) if _nbgrader_id(c)}
+        before = [where[g] for g in order[:position] if g in where]
+        nb.cells.insert(before[-1] + 1 if before else 0, copy.deepcopy(templates[grade_id]))
+        seen.add(grade_id)
+    return nbformat.writes(nb).encode("utf-8")
+
+
 def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tuple[dict, Path]:
     """Stage one submission and autograde it in a worker process; return (outcome, staging)."""
-    job_dir = work / "jobs" / f"{sub.student}__{sub.assignment}"
+    job_dir = work / "jobs" / f"{sub.student}__{sub.assignment}__{secrets.token_hex(4)}"
     staging = job_dir / "course"
     submitted = staging / "submitted" / sub.student / sub.assignment
-    sub.write(submitted)  # from memory: nothing another notebook did to the disk matters
-    shutil.copyfile(info.template_db[sub.assignment], staging / "gradebook.db")
+    sub.staged = _repair(sub.notebook(), info.source[sub.assignment],
+                         info.release[sub.assignment])
+    sub.write(submitted, staged=True)  # from memory: what other notebooks did to disk is moot
+    (staging / "gradebook.db").write_bytes(info.template_db[sub.assignment])
     (staging / "nbgrader_config.py").write_text(
-        _config_text(info.root, staging, options["cell_timeout"]))
+        _config_text(info.config, staging, options["cell_timeout"]))
     hidden = job_dir / f"hidden-{secrets.token_hex(8)}"
     (hidden / sub.assignment).mkdir(parents=True)
-    for test in (info.root / "autograder" / sub.assignment).glob("test_*.py"):
-        shutil.copyfile(test, hidden / sub.assignment / test.name)
+    for name, content in info.hidden[sub.assignment].items():
+        (hidden / sub.assignment / name).write_bytes(content)
     key = secrets.token_hex(32).encode()
     key_file = job_dir / f"key-{secrets.token_hex(8)}"
     key_file.write_bytes(key)
@@ -308,6 +355,7 @@ def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tupl
     })
     env.pop("TL_GRADING_KEY_FILE", None)
     started = time.monotonic()
+    stamps = {"started": started}
     with open(job_dir / "worker.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "tl_helpers.grading.worker", str(job_dir / "job.json")],
@@ -318,14 +366,17 @@ def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tupl
             _kill_tree(process.pid)
             process.wait()
             return ({"ok": False, "notes": [], "error": "grading took longer than "
-                     f"{options['submission_timeout']} s and was stopped"}, staging)
+                     f"{options['submission_timeout']} s and was stopped",
+                     **stamps, "ended": time.monotonic()}, staging)
     _kill_tree(process.pid)
+    stamps["ended"] = time.monotonic()
     result_file = Path(job["result_file"])
     if not result_file.exists():
         tail = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
-        return ({"ok": False, "notes": [], "error": f"the grading worker crashed: {tail}"},
-                staging)
+        return ({"ok": False, "notes": [], "error": f"the grading worker crashed: {tail}",
+                 **stamps}, staging)
     outcome = json.loads(result_file.read_text())
+    outcome.update(stamps)
     outcome.setdefault("seconds", round(time.monotonic() - started, 1))
     outcome["key"] = key.decode()
     return outcome, staging
@@ -391,11 +442,16 @@ def _verify(sub: _Submission, result: SubmissionResult, staging: Path, info: _Co
             if "grade_cell(" in src.source:
                 valid = [r for r in _receipts(cell) if r["grade_id"] == grade_id and hmac_ok(
                     key, sub.assignment, r)]
+                events = [r["flags"] for r in valid if r["flags"].startswith("events:")]
                 if any(r["flags"].startswith("tampered") for r in valid):
                     reasons = [r["flags"][len("tampered:"):].replace("_", " ") for r in valid]
                     result.review.append(f"{grade_id}: the notebook changed grading objects "
                                          f"({reasons[0][:200]}); scored 0")
                     score = 0.0
+                elif events:
+                    seen = events[0][len("events:"):].replace("_", " ")
+                    result.review.append(f"{grade_id}: while grading, the notebook {seen[:200]} "
+                                         "(score kept)")
                 elif score > 0 and not any(float(r["score"]) == score for r in valid):
                     result.review.append(f"{grade_id}: {score:g} points without a valid grading "
                                          "receipt (faked result?); scored 0")
@@ -479,14 +535,14 @@ def _record(root: Path, results: list[SubmissionResult]) -> None:
 
 
 def _feedback(root: Path, staging: Path, sub: _Submission, result: SubmissionResult,
-              nb: nbformat.NotebookNode, template_db: Path) -> None:
+              nb: nbformat.NotebookNode, template_db: bytes) -> None:
     """Feedback HTML from the verified notebook and verified scores (never the staging db)."""
     from nbgrader.api import Gradebook
 
     path = staging / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
     nbformat.write(nb, path)
     verified = staging.parent / "verified.db"
-    shutil.copyfile(template_db, verified)
+    verified.write_bytes(template_db)
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{verified}", "tl-course") as gb:
         warnings.simplefilter("ignore")
         gb.update_or_create_student(sub.student)
@@ -574,14 +630,10 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
         options = {"cell_timeout": cell_timeout, "submission_timeout": submission_timeout,
                    "memory_limit_gb": memory_limit_gb}
         progress = _progress(len(runnable))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_run_job, subs[i], info, work, options): i for i in runnable}
-            for future in as_completed(futures):
-                index = futures[future]
-                sub, result = subs[index], results[index]
-                _finish(root, sub, result, future, info)
-                progress.update(1)
-                progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
+        again = _grade_parallel(runnable, subs, results, info, work, options, jobs, progress)
+        for index in again:  # graded again, alone, after the parallel run
+            results[index] = _fresh_result(subs[index])
+            _grade_one(index, subs, results, info, work, options)
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
                              problems)
@@ -591,6 +643,62 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
         return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _fresh_result(sub: _Submission) -> SubmissionResult:
+    return SubmissionResult(sub.student, sub.assignment, notes=list(sub.notes))
+
+
+def _grade_parallel(runnable: list[int], subs: list[_Submission],
+                    results: dict[int, SubmissionResult], info: _Course, work: Path,
+                    options: dict, jobs: int, progress) -> list[int]:
+    """Grade in ``jobs`` worker processes; return the submissions to grade again alone.
+
+    A job is graded again, alone, when a notebook running at the same time changed the grading
+    files (they are restored at once) or when its own results show outside interference (its
+    staged notebook changed, or receipts failed although its own code is clean).
+    """
+    again: set[int] = set()
+    spans: dict[int, tuple[float, float]] = {}
+    last_clean = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_run_job, subs[i], info, work, options): i for i in runnable}
+        for future in as_completed(futures):
+            index = futures[future]
+            sub, result = subs[index], results[index]
+            suspect = _finish(info.root, sub, result, future, info)
+            try:
+                outcome = future.result()[0]
+                spans[index] = (outcome.get("started", 0.0), outcome.get("ended", time.monotonic()))
+            except Exception:
+                spans[index] = (0.0, time.monotonic())
+            now = time.monotonic()
+            if _restore_guarded(info):
+                if jobs == 1:
+                    result.review.append("changed the course's grading files while being graded "
+                                         "(restored at once)")
+                else:
+                    again |= {i for i, (start, end) in spans.items() if end >= last_clean}
+                    again |= {i for f, i in futures.items() if not f.done()}
+                    last_clean = now
+            if suspect and jobs > 1:
+                again.add(index)
+            progress.update(1)
+            progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
+    return sorted(again)
+
+
+def _grade_one(index: int, subs: list[_Submission], results: dict[int, SubmissionResult],
+               info: _Course, work: Path, options: dict) -> None:
+    """Grade one submission with nothing else running (exact attribution of any change)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_run_job, subs[index], info, work, options)
+        _finish(info.root, subs[index], results[index], future, info)
+    results[index].notes.append("graded again on its own (another notebook interfered with "
+                                "the parallel run)")
+    if _restore_guarded(info):
+        results[index].review.append("changed the course's grading files while being graded "
+                                     "(restored at once)")
 
 
 def _progress(total: int):
@@ -606,7 +714,9 @@ def _max_score(nb: nbformat.NotebookNode) -> float:
 
 
 def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
-    info = _Course(root, {}, {}, {}, {})
+    config = (root / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
+    info = _Course(root, config, {}, {}, {}, {}, {})
+    info.guarded = _guarded_files(root)
     for name in assignments:
         source_path = root / "source" / name / f"{name}.ipynb"
         release_path = root / "release" / name / f"{name}.ipynb"
@@ -616,36 +726,79 @@ def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
         info.source[name] = source
         trusted = [c.source for c in source.cells
                    if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")]
-        if release_path.exists():
-            released = nbformat.read(release_path, as_version=4)
-            trusted += [c.source for c in released.cells if c.cell_type == "code"]
-            for c in released.cells:
-                grade_id = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                if grade_id:
-                    info.released[grade_id] = c.source.strip()
+        if not release_path.exists():
+            raise FileNotFoundError(f"{release_path} is missing: run tl-course release {name}")
+        released = nbformat.read(release_path, as_version=4)
+        info.release[name] = released
+        trusted += [c.source for c in released.cells if c.cell_type == "code"]
+        for c in released.cells:
+            if _nbgrader_id(c):
+                info.released[_nbgrader_id(c)] = c.source.strip()
         info.trusted[name] = trusted
         info.fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name)
+        info.hidden[name] = {p.name: p.read_bytes()
+                             for p in sorted((root / "autograder" / name).glob("test_*.py"))}
         info.template_db[name] = _template_gradebook(root, name, work)
     return info
 
 
-def _finish(root: Path, sub: _Submission, result: SubmissionResult, future, info: _Course) -> None:
+def _guarded_files(root: Path) -> dict[Path, bytes]:
+    """The files that decide grades: the grading code, hidden tests, configuration, notebooks."""
+    import tl_helpers
+
+    package = Path(tl_helpers.__file__).resolve().parent
+    files = [p for p in package.rglob("*.py")]
+    for part in ("autograder", "source", "release", "course"):
+        folder = root / part
+        if folder.is_dir():
+            files += [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                      and p.suffix in (".py", ".ipynb")]
+    files.append(root / "nbgrader_config.py")
+    return {p: p.read_bytes() for p in files if p.is_file()}
+
+
+def _restore_guarded(info: _Course) -> list[str]:
+    """Put back any grading file a notebook changed; return the changed paths."""
+    changed = []
+    for path, content in info.guarded.items():
+        try:
+            same = path.read_bytes() == content
+        except OSError:
+            same = False
+        if not same:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            changed.append(str(path))
+    return changed
+
+
+def _finish(root: Path, sub: _Submission, result: SubmissionResult, future,
+            info: _Course) -> bool:
+    """Verify a finished job and record its feedback; return True when its results show signs
+    of interference from another notebook running at the same time."""
     result.max_score = _max_score(info.source[sub.assignment])
     try:
         outcome, staging = future.result()
     except Exception as error:  # a bug of ours must not lose the other students
         result.status = "failed"
         result.errors.append(f"grader error: {type(error).__name__}: {error}")
-        return
+        return False
     result.seconds = float(outcome.get("seconds", 0.0))
     result.notes += outcome.get("notes", [])
+    staged = staging / "submitted" / sub.student / sub.assignment / sub.notebook_name
+    try:
+        interfered = staged.read_bytes() != sub.staged and not outcome.get("notes")
+    except OSError:
+        interfered = True
     if not outcome.get("ok"):
         result.status = "failed"
         result.errors.append(outcome.get("error") or "autograde failed")
-        return
+        return interfered
     try:
         nb = _verify(sub, result, staging, info, outcome["key"].encode())
+        receipt_problems = [f for f in result.review if "receipt" in f]
         _submission_checks(sub, result, info)
+        own_code_clean = not any(f.startswith("cell ") for f in result.review)
         leaks = scan.leaking_cells(nb, info.fingerprints[sub.assignment])
         if leaks:
             scan.redact_cells(nb, leaks)
@@ -655,6 +808,8 @@ def _finish(root: Path, sub: _Submission, result: SubmissionResult, future, info
     except Exception as error:
         result.status = "failed"
         result.errors.append(f"grader error while verifying: {type(error).__name__}: {error}")
+        return True
+    return interfered or bool(receipt_problems and own_code_clean)
 
 
 def _check_originals(subs: list[_Submission], report: GradeReport) -> None:

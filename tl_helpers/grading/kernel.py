@@ -158,10 +158,21 @@ def _watched_objects() -> dict[str, Any]:
     for name in ("assert_allclose", "assert_array_equal", "assert_equal"):
         watched[f"numpy.testing.{name}"] = getattr(numpy.testing, name)
     me = sys.modules[__name__]
-    for name in ("grade_cell", "start_assignment", "receipt_signature", "_run_checks",
-                 "_get_state", "_integrity_problems"):
-        watched[f"runner.{name}"] = getattr(me, name)
-    for module in ("pytest", "_pytest.python", "numpy", "builtins", __name__):
+    for name, value in vars(me).items():  # the runner: its functions and plugin classes
+        if callable(value) and getattr(value, "__module__", None) == __name__:
+            watched[f"runner.{name}"] = value
+            for attr, member in vars(value).items() if isinstance(value, type) else ():
+                if callable(member):
+                    watched[f"runner.{name}.{attr}"] = member
+    import tl_helpers.checks
+
+    for name in tl_helpers.checks.__all__:
+        watched[f"tl_helpers.checks.{name}"] = getattr(tl_helpers.checks, name)
+    import tl_helpers.grading
+
+    watched["tl_helpers.grading.grade_cell"] = tl_helpers.grading.grade_cell
+    for module in ("pytest", "_pytest.python", "numpy", "builtins", __name__,
+                   "tl_helpers.grading", "tl_helpers.checks"):
         watched[f"sys.modules[{module}]"] = sys.modules.get(module)
     import _pytest.python
 
@@ -415,6 +426,10 @@ def _nb_fixture_plugin(namespace: _Namespace):
     return plugin
 
 
+def _flag_text(items: list[str]) -> str:
+    return ";".join(items)[:400].replace("]", ")").replace(" ", "_")
+
+
 def grade_cell(grade_id: str, points: float, namespace: dict[str, Any]) -> float:
     """Run the hidden checks of one graded cell and return its partial credit.
 
@@ -437,10 +452,14 @@ def grade_cell(grade_id: str, points: float, namespace: dict[str, Any]) -> float
             "(and keep the autograder/ folder of the course next to source/)."
         )
     problems = _integrity_problems(state) if state.key is not None else []
+    events = [p for p in problems if p in state.events]  # seen, not changed: flag only
+    problems = [p for p in problems if p not in state.events]
     flags = "ok"
+    if events:
+        flags = "events:" + _flag_text(events)
     if problems:
         score, passed, total, results = 0.0, 0, 0, []
-        flags = "tampered:" + ";".join(problems)[:400].replace("]", ")").replace(" ", "_")
+        flags = "tampered:" + _flag_text(problems + events)
         print(f"{grade_id}: not graded automatically (grading objects were changed by the "
               "notebook's code); an instructor will review it.")
     else:

@@ -42,6 +42,8 @@ SUSPICIOUS_PATTERNS: tuple[tuple[str, str], ...] = (
      r"\.(unlink|rmdir|rename)\(|\.\./", "deletes, moves or reaches outside its folder"),
     (r"\bsignal\.", "changes signal handling"),
     (r"\bsqlite3\b", "opens a database"),
+    (r"(?m)^\s*(np|numpy|tf|tensorflow|keras|tl|tl_helpers|sklearn|plt|matplotlib)(\.\w+)+\s*=[^=]"
+     r"|\bsetattr\s*\(", "replaces library functions (monkeypatching)"),
 )
 _COMPILED = [(re.compile(p), reason) for p, reason in SUSPICIOUS_PATTERNS]
 

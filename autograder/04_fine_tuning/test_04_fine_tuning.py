@@ -1,0 +1,499 @@
+"""Hidden checks of assignment 04 (fine-tuning).
+
+Every check builds its own small inputs (the course MobileNet with random weights, or a tiny
+convolutional network) and seeds everything, so it runs in a few seconds and does not depend on
+what the notebook computed.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import tl_helpers as tl  # noqa: E402
+
+MOBILENET_CONVS = ["stem_conv", "block1_dw", "block1_pw", "block2_dw", "block2_pw",
+                   "block3_dw", "block3_pw", "block4_dw", "block4_pw"]
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _params(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+def _mobilenet():
+    _keras().utils.set_random_seed(0)
+    return tl.load_backbone("course_mobilenet", weights=None)
+
+
+def _bn_layers(model):
+    keras = _keras()
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+# ------------------------------------------------------------------------------ unfreeze_top
+@pytest.mark.grade_id("a04_unfreeze_top")
+@pytest.mark.parametrize("n", [0, 1, 3, 6, 9], ids=["n0", "n1", "n3", "n6", "n9"])
+def test_unfreeze_top_counts(nb, n):
+    """The trainable parameters match the cut"""
+    base = _mobilenet()
+    returned = nb.unfreeze_top(base, n)
+    expected_names = MOBILENET_CONVS[len(MOBILENET_CONVS) - n:] if n else []
+    assert list(returned) == expected_names, (
+        f"unfreeze_top(base, {n}) should return the names of the top {n} convolutions, bottom "
+        f"to top; it returned {list(returned)!r}. Hint: candidates are layers with weights that "
+        "are not BatchNormalization, in the order of base_model.layers.")
+    expected = sum(base.get_layer(name).count_params() for name in expected_names)
+    actual = _params(base.trainable_weights)
+    assert actual == expected, (
+        f"after unfreeze_top(base, {n}) the base has {actual:,} trainable parameters; the top "
+        f"{n} convolutions hold {expected:,}. Hint: everything else (BatchNorm included) must "
+        "be frozen.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_batchnorm_frozen(nb):
+    """BatchNorm layers stay frozen even when everything else is unfrozen"""
+    base = _mobilenet()
+    nb.unfreeze_top(base, 9)
+    trainable_bn = [layer.name for layer in _bn_layers(base) if layer.trainable]
+    assert not trainable_bn, (
+        f"BatchNorm layers must stay frozen (trainable=False) while fine-tuning on a few images; "
+        f"these are trainable: {trainable_bn}. Hint: frozen BatchNorm runs in inference mode and "
+        "keeps the source statistics.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_after_frozen_base(nb):
+    """Works on a base that was frozen as a whole before"""
+    base = _mobilenet()
+    base.trainable = False
+    nb.unfreeze_top(base, 2)
+    actual = _params(base.trainable_weights)
+    assert actual == 864 + 12288, (
+        f"after base_model.trainable = False, unfreeze_top(base, 2) left {actual:,} trainable "
+        "parameters instead of 13,152. Hint: a frozen model hides the flags of its layers: set "
+        "base_model.trainable = True first, then freeze layer by layer.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_replaces_previous_choice(nb):
+    """A second call replaces the first one"""
+    base = _mobilenet()
+    nb.unfreeze_top(base, 9)
+    nb.unfreeze_top(base, 2)
+    actual = _params(base.trainable_weights)
+    assert actual == 864 + 12288, (
+        f"unfreeze_top(base, 9) then unfreeze_top(base, 2) left {actual:,} trainable parameters "
+        "instead of 13,152. Hint: freeze every layer that is not among the top n_layers, do not "
+        "only unfreeze the top ones.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_keeps_weights(nb):
+    """No weight value changes"""
+    base = _mobilenet()
+    before = [w.copy() for w in base.get_weights()]
+    nb.unfreeze_top(base, 4)
+    after = base.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True)), (
+        "unfreeze_top changed weight values: it must only change the trainable flags (do not "
+        "rebuild or reload the model).")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_other_model(nb):
+    """Works on any model, not only course_mobilenet"""
+    keras = _keras()
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(5, name="d1")(inputs)
+    x = keras.layers.BatchNormalization(name="bn1")(x)
+    x = keras.layers.ReLU(name="act")(x)
+    x = keras.layers.Dense(4, name="d2")(x)
+    x = keras.layers.BatchNormalization(name="bn2")(x)
+    x = keras.layers.Dense(3, name="d3")(x)
+    model = keras.Model(inputs, x)
+    returned = nb.unfreeze_top(model, 2)
+    assert list(returned) == ["d2", "d3"], (
+        f"on a model with layers d1, bn1, act, d2, bn2, d3, unfreeze_top(model, 2) should "
+        f"return ['d2', 'd3'], not {list(returned)!r}. Hint: do not hard-code layer names.")
+    assert _params(model.trainable_weights) == 4 * 5 + 4 + 4 * 3 + 3, (
+        "on that small model only d2 and d3 should train (BatchNorm frozen).")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+@pytest.mark.parametrize("bad", [-1, 10, 2.5, "2", None], ids=["neg", "big", "float", "str",
+                                                                "none"])
+def test_unfreeze_top_rejects_bad_n(nb, bad):
+    """A bad n_layers raises a ValueError naming the argument"""
+    base = _mobilenet()
+    try:
+        nb.unfreeze_top(base, bad)
+    except ValueError as error:
+        assert "n_layers" in str(error), (
+            f"the ValueError should name the argument `n_layers`; it said: {str(error)[:150]!r}")
+        return
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(f"unfreeze_top(base, {bad!r}) should raise ValueError, not "
+                    f"{type(error).__name__}. Hint: check n_layers is an int in range first.")
+    pytest.fail(f"unfreeze_top(base, {bad!r}) should raise ValueError (course_mobilenet has 9 "
+                "candidate layers), but it raised nothing.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_training_keeps_frozen_parts(nb):
+    """After one training epoch: frozen layers and BatchNorm statistics are unchanged"""
+    keras = _keras()
+    base = _mobilenet()
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Dense(3, activation="softmax")(base(inputs, training=False))
+    model = keras.Model(inputs, outputs)
+    nb.unfreeze_top(base, 2)
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    frozen = {name: [w.copy() for w in base.get_layer(name).get_weights()]
+              for name in ["stem_conv", "block3_pw"] + [b.name for b in _bn_layers(base)]}
+    top = base.get_layer("block4_pw").get_weights()[0].copy()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (16, 32, 32, 3)).astype("float32")
+    y = rng.integers(0, 3, 16)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    changed = [name for name, ws in frozen.items()
+               if not all(np.array_equal(a, b) for a, b in
+                          zip(ws, base.get_layer(name).get_weights(), strict=True))]
+    assert not changed, (
+        f"these layers changed during training although they should be frozen: {changed}. "
+        "Hint: BatchNorm layers and every layer below the cut keep trainable=False.")
+    assert not np.array_equal(top, base.get_layer("block4_pw").get_weights()[0]), (
+        "the top convolution did not train after unfreeze_top(base, 2).")
+
+
+# ------------------------------------------------------------------------ make_early_stopping
+@pytest.mark.grade_id("a04_early_stopping")
+@pytest.mark.parametrize("patience", [1, 4], ids=["p1", "p4"])
+def test_early_stopping_configuration(nb, patience):
+    """Monitors val_loss with the given patience and restores the best weights"""
+    keras = _keras()
+    stopper = nb.make_early_stopping(patience)
+    assert isinstance(stopper, keras.callbacks.EarlyStopping), (
+        f"make_early_stopping should return a keras.callbacks.EarlyStopping, not "
+        f"{type(stopper).__name__}.")
+    assert stopper.monitor == "val_loss", (
+        f"monitor the validation loss ('val_loss'), not {stopper.monitor!r}: the training loss "
+        "keeps falling while the model overfits.")
+    assert stopper.patience == patience, (
+        f"make_early_stopping({patience}) has patience {stopper.patience}: pass it through.")
+    assert stopper.restore_best_weights is True, (
+        "restore_best_weights must be True, or the model keeps the weights of the last "
+        "(overfitted) epoch.")
+
+
+def _toy_run(stopper, epochs=20):
+    """A regression whose validation loss rises from the first epoch on."""
+    keras = _keras()
+    keras.utils.set_random_seed(0)
+    x = np.linspace(-1, 1, 32, dtype="float32").reshape(-1, 1)
+    model = keras.Sequential([keras.Input((1,)),
+                              keras.layers.Dense(1, kernel_initializer="zeros", use_bias=False)])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(float(model.get_weights()[0].item())))
+    history = model.fit(x, 2 * x, validation_data=(x, -2 * x), epochs=epochs, batch_size=32,
+                        verbose=0, callbacks=[stopper, record])
+    return model, history.history, seen
+
+
+@pytest.mark.grade_id("a04_early_stopping")
+def test_early_stopping_behaviour(nb):
+    """Stops once the validation loss stops improving and keeps the best epoch's weights"""
+    model, logs, seen = _toy_run(nb.make_early_stopping(3))
+    best = int(np.argmin(logs["val_loss"]))
+    assert len(logs["loss"]) == best + 3 + 1, (
+        f"with patience=3 training should stop 3 epochs after the best validation loss "
+        f"(epoch {best + 1}); it ran {len(logs['loss'])} epochs. Hint: monitor 'val_loss'.")
+    final = float(model.get_weights()[0].item())
+    assert abs(final - seen[best]) < 1e-6, (
+        "after stopping, the model should hold the weights of the epoch with the lowest "
+        "validation loss, but it holds those of a later epoch. Hint: restore_best_weights.")
+
+
+@pytest.mark.grade_id("a04_early_stopping")
+@pytest.mark.parametrize("bad", [0, -2, 2.5, None], ids=["zero", "neg", "float", "none"])
+def test_early_stopping_rejects_bad_patience(nb, bad):
+    """A bad patience raises a ValueError naming the argument"""
+    try:
+        nb.make_early_stopping(bad)
+    except ValueError as error:
+        assert "patience" in str(error), (
+            f"the ValueError should name the argument `patience`; it said: {str(error)[:150]!r}")
+        return
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(f"make_early_stopping({bad!r}) should raise ValueError, not "
+                    f"{type(error).__name__}.")
+    pytest.fail(f"make_early_stopping({bad!r}) should raise ValueError: patience is an int >= 1.")
+
+
+# ---------------------------------------------------------------------------------- fine_tune
+TINY_CONVS = ["c1", "c2", "c3"]
+
+
+def _tiny(seed=0):
+    """A tiny base (3 conv layers, 2 BatchNorm) inside a classifier, and its data."""
+    keras = _keras()
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="pre")(inputs)
+    x = keras.layers.Conv2D(4, 3, padding="same", name="c1")(x)
+    x = keras.layers.BatchNormalization(name="bn1")(x)
+    x = keras.layers.ReLU(name="r1")(x)
+    x = keras.layers.Conv2D(6, 3, padding="same", name="c2")(x)
+    x = keras.layers.BatchNormalization(name="bn2")(x)
+    x = keras.layers.ReLU(name="r2")(x)
+    x = keras.layers.Conv2D(8, 3, padding="same", name="c3")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    base = keras.Model(inputs, x, name="tiny_base")
+    # pretend-pretrained BatchNorm statistics (not the initial 0/1)
+    for bn in ("bn1", "bn2"):
+        layer = base.get_layer(bn)
+        gamma, beta, mean, var = layer.get_weights()
+        layer.set_weights([gamma, beta, mean - 0.05, var * 1.5])
+    outer_in = keras.Input((8, 8, 3))
+    outputs = keras.layers.Dense(3, activation="softmax", name="head")(
+        base(outer_in, training=False))
+    model = keras.Model(outer_in, outputs)
+    rng = np.random.default_rng(seed)
+    y = np.arange(36) % 3
+    x = rng.uniform(0, 120, (36, 8, 8, 3)).astype("float32")
+    x[np.arange(36), :, :, y] += 120  # the class is the brightest channel
+    return model, base, x[:24], y[:24], (x[24:], y[24:])
+
+
+_RUNS = {}
+
+
+def _fine_tuned(nb, n_layers, **kwargs):
+    """Run the student's fine_tune once per (function, arguments) and share the result."""
+    key = (nb.fine_tune, n_layers, tuple(sorted(kwargs.items())))
+    if key not in _RUNS:
+        model, base, x, y, val = _tiny()
+        before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in base.layers}
+        head_before = [w.copy() for w in model.get_layer("head").get_weights()]
+        x_copy, y_copy = x.copy(), y.copy()
+        args = dict(validation_data=val, n_layers=n_layers, head_lr=0.05, lr_divisor=50,
+                    head_epochs=3, epochs=3, batch_size=12, patience=5)
+        args.update(kwargs)
+        histories = nb.fine_tune(model, base, x, y, **args)
+        _RUNS[key] = dict(model=model, base=base, before=before, head_before=head_before,
+                          histories=histories, inputs_kept=np.array_equal(x, x_copy)
+                          and np.array_equal(y, y_copy))
+    return _RUNS[key]
+
+
+def _changed(run, name):
+    after = run["base"].get_layer(name).get_weights()
+    return not all(np.array_equal(a, b) for a, b in zip(run["before"][name], after, strict=True))
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_returns_two_histories(nb):
+    """Returns the History of each phase, with accuracy and validation curves"""
+    keras = _keras()
+    run = _fine_tuned(nb, 1)
+    histories = run["histories"]
+    assert isinstance(histories, tuple) and len(histories) == 2, (
+        "fine_tune should return a tuple (history_head, history_fine).")
+    head, fine = histories
+    assert isinstance(head, keras.callbacks.History) and isinstance(fine, keras.callbacks.History), (
+        "both values should be the keras History objects returned by model.fit.")
+    assert len(head.history.get("loss", [])) == 3, (
+        "phase 1 should train exactly head_epochs epochs.")
+    assert 1 <= len(fine.history.get("loss", [])) <= 3, (
+        "phase 2 should train at most `epochs` epochs.")
+    assert "accuracy" in fine.history and "val_loss" in fine.history, (
+        "compile with metrics=['accuracy'] and pass validation_data to both fits.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_cut(nb):
+    """Layers below the cut and BatchNorm statistics are bit-identical; the top trained"""
+    run = _fine_tuned(nb, 1)
+    changed = [name for name in ("c1", "c2", "bn1", "bn2") if _changed(run, name)]
+    assert not changed, (
+        f"with n_layers=1 these layers should not change, but did: {changed}. Hint: freeze the "
+        "base in phase 1, use unfreeze_top in phase 2, and keep BatchNorm frozen.")
+    assert _changed(run, "c3"), (
+        "with n_layers=1 the top convolution should train in phase 2. Hint: recompile after "
+        "unfreezing, otherwise the change of `trainable` is not taken into account.")
+    head_after = run["model"].get_layer("head").get_weights()
+    assert not all(np.array_equal(a, b) for a, b in zip(run["head_before"], head_after,
+                                                        strict=True)), "the head did not train."
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_zero_layers_keeps_base(nb):
+    """With n_layers=0 the whole base stays bit-identical (phase 1 trains only the head)"""
+    run = _fine_tuned(nb, 0)
+    changed = [layer.name for layer in run["base"].layers if _changed(run, layer.name)]
+    assert not changed, (
+        f"with n_layers=0 the base must never change, but these layers did: {changed}. Hint: "
+        "set base_model.trainable = False before compiling phase 1.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_lower_learning_rate(nb):
+    """Phase 2 is recompiled with Adam at head_lr / lr_divisor"""
+    keras = _keras()
+    run = _fine_tuned(nb, 1)
+    optimizer = run["model"].optimizer
+    assert isinstance(optimizer, keras.optimizers.Adam), (
+        f"compile with keras.optimizers.Adam, not {type(optimizer).__name__}.")
+    lr = float(np.asarray(optimizer.learning_rate))
+    assert abs(lr - 0.05 / 50) < 1e-9, (
+        f"with head_lr=0.05 and lr_divisor=50, phase 2 should train at 0.001, but the model's "
+        f"optimizer has learning rate {lr:g}. Hint: a fine-tuning learning rate as high as the "
+        "head's destroys pretrained features; recompile phase 2 with head_lr / lr_divisor.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_all_layers_keeps_batchnorm(nb):
+    """Unfreezing every layer still leaves the BatchNorm statistics untouched"""
+    run = _fine_tuned(nb, 3)
+    changed = [name for name in ("bn1", "bn2") if _changed(run, name)]
+    assert not changed, (
+        f"BatchNorm layers changed while fine-tuning: {changed}. Hint: keep them frozen "
+        "(unfreeze_top does) so they stay in inference mode.")
+    assert all(_changed(run, name) for name in TINY_CONVS), (
+        "with n_layers=3 every convolution should train in phase 2.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_keeps_inputs(nb):
+    """x_train and y_train are not changed"""
+    assert _fine_tuned(nb, 1)["inputs_kept"], (
+        "fine_tune changed x_train or y_train in place: leave the caller's arrays alone.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+def test_fine_tune_uses_early_stopping(nb):
+    """Phase 2 stops early when the validation loss rises"""
+    model, base, x, y, (x_val, y_val) = _tiny()
+    wrong = (x_val, (y_val + 1) % 3)  # validation labels that training can only get worse at
+    _, fine = nb.fine_tune(model, base, x, y, validation_data=wrong, n_layers=3, head_lr=0.05,
+                           lr_divisor=5, head_epochs=4, epochs=15, batch_size=12, patience=1)
+    ran = len(fine.history["loss"])
+    assert ran < 15, (
+        f"the validation loss rose, yet phase 2 ran all {ran} epochs. Hint: pass "
+        "make_early_stopping(patience) as a callback of the phase-2 fit.")
+
+
+@pytest.mark.grade_id("a04_fine_tune")
+@pytest.mark.parametrize("kwargs,argument", [
+    (dict(lr_divisor=0.5), "lr_divisor"),
+    (dict(head_lr=0.0), "head_lr"),
+    (dict(head_lr=-1e-3), "head_lr"),
+    (dict(n_layers=7), "n_layers"),
+], ids=["divisor", "lr0", "lrneg", "layers"])
+def test_fine_tune_rejects_bad_arguments(nb, kwargs, argument):
+    """Bad arguments raise a ValueError naming them, before any training"""
+    model, base, x, y, val = _tiny()
+    before = [w.copy() for w in model.get_weights()]
+    args = dict(validation_data=val, n_layers=1, head_epochs=1, epochs=1, batch_size=12)
+    args.update(kwargs)
+    try:
+        nb.fine_tune(model, base, x, y, **args)
+    except ValueError as error:
+        assert argument in str(error), (
+            f"the ValueError should name `{argument}`; it said: {str(error)[:150]!r}")
+        after = model.get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True)), (
+            "check the arguments before training: the model changed before the error.")
+        return
+    pytest.fail(f"fine_tune(..., {', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) should "
+                "raise ValueError. Hint: the fine-tuning learning rate must not exceed the head's "
+                "(lr_divisor >= 1), and head_lr must be > 0.")
+
+
+# --------------------------------------------------------------------- layerwise_learning_rates
+@pytest.mark.grade_id("a04_layerwise_lrs")
+@pytest.mark.parametrize("names,top_lr,decay,expected", [
+    (["a", "b", "c"], 1e-3, 0.5, [2.5e-4, 5e-4, 1e-3]),
+    (["only"], 0.01, 0.3, [0.01]),
+    (["w", "x", "y", "z"], 1.0, 0.1, [1e-3, 1e-2, 1e-1, 1.0]),
+    (["p", "q", "r"], 2e-4, 1.0, [2e-4, 2e-4, 2e-4]),
+], ids=["halving", "single", "tenfold", "uniform"])
+def test_layerwise_closed_form(nb, names, top_lr, decay, expected):
+    """Closed-form learning rates, top layer last"""
+    lrs = nb.layerwise_learning_rates(names, top_lr, decay)
+    assert isinstance(lrs, dict), f"return a dict, not a {type(lrs).__name__}."
+    assert list(lrs) == names, (
+        f"the dict's keys should be the layer names in the given order {names}, got {list(lrs)}.")
+    got = np.array([float(lrs[k]) for k in names])
+    assert np.allclose(got, expected, rtol=1e-9, atol=0), (
+        f"for {names} with top_lr={top_lr:g}, decay={decay:g} the rates should be "
+        f"{expected}, got {got.tolist()}. Hint: the LAST name is the top layer (top_lr); each "
+        "layer below is multiplied by decay once more.")
+
+
+@pytest.mark.grade_id("a04_layerwise_lrs")
+def test_layerwise_long_list(nb):
+    """Consecutive rates differ by exactly the decay factor"""
+    names = [f"layer{i}" for i in range(12)]
+    lrs = nb.layerwise_learning_rates(names, 3e-3, 0.8)
+    values = np.array([float(lrs[k]) for k in names])
+    assert np.allclose(values[:-1] / values[1:], 0.8, rtol=1e-9) and np.isclose(values[-1], 3e-3), (
+        "each layer's rate should be decay times the rate of the layer above it, and the top "
+        "layer's should be top_lr.")
+
+
+@pytest.mark.grade_id("a04_layerwise_lrs")
+def test_layerwise_keeps_input_and_accepts_tuples(nb):
+    """The input list is not changed; a tuple works too"""
+    names = ["a", "b", "c"]
+    nb.layerwise_learning_rates(names, 1e-3, 0.5)
+    assert names == ["a", "b", "c"], "layerwise_learning_rates changed its `layer_names` list."
+    lrs = nb.layerwise_learning_rates(("a", "b"), 1e-3, 0.5)
+    assert np.isclose(float(lrs["a"]), 5e-4) and np.isclose(float(lrs["b"]), 1e-3), (
+        "a tuple of names should work like a list.")
+
+
+@pytest.mark.grade_id("a04_layerwise_lrs")
+@pytest.mark.parametrize("args,argument", [
+    (([], 1e-3, 0.5), "layer_names"),
+    ((["a", "b", "a"], 1e-3, 0.5), "layer_names"),
+    ((["a"], 0.0, 0.5), "top_lr"),
+    ((["a"], -1e-3, 0.5), "top_lr"),
+    ((["a"], 1e-3, 0.0), "decay"),
+    ((["a"], 1e-3, 1.5), "decay"),
+    ((["a"], 1e-3, -0.5), "decay"),
+], ids=["empty", "dupes", "lr0", "lrneg", "decay0", "decaybig", "decayneg"])
+def test_layerwise_rejects_bad_inputs(nb, args, argument):
+    """Bad inputs raise a ValueError naming the argument"""
+    try:
+        nb.layerwise_learning_rates(*args)
+    except ValueError as error:
+        assert argument in str(error), (
+            f"the ValueError should name `{argument}`; it said: {str(error)[:150]!r}")
+        return
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(f"layerwise_learning_rates should raise ValueError for a bad `{argument}`, "
+                    f"not {type(error).__name__}.")
+    pytest.fail(f"layerwise_learning_rates should raise ValueError for a bad `{argument}`. Hint: "
+                "names must be non-empty and distinct, top_lr > 0, 0 < decay <= 1.")
+
+
+# -------------------------------------------------------------------------------- knowledge check
+@pytest.mark.grade_id("a04_quiz")
+@pytest.mark.parametrize("question,answer", [
+    ("q1", "b"), ("q2", "c"), ("q3", "a"), ("q4", "b"), ("q5", "a"), ("q6", "c"), ("q7", "b"),
+], ids=["q1", "q2", "q3", "q4", "q5", "q6", "q7"])
+def test_quiz(nb, question, answer):
+    """Knowledge check"""
+    assert nb.answers.get(question) == answer, f"{question} is not right yet: reread its part."
