@@ -46,6 +46,8 @@ def test_wheel_ships_weights_and_cards_but_no_course_material(wheel):
     assert "tl_helpers/weights/course_resnet.weights.h5" in names
     assert "tl_helpers/weights/course_mobilenet.json" in names
     assert "tl_helpers/data.py" in names
+    assert "tl_helpers/grading/kernel.py" in names
+    assert not any("test_" in n and n.endswith(".py") for n in names)  # no hidden checks
     for forbidden in ("autograder/", "source/", "release/", "tests/", "course/", "bench/"):
         assert not any(n.startswith(forbidden) or f"/{forbidden}" in n for n in names), forbidden
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

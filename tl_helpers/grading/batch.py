@@ -314,7 +314,9 @@ def _repair(nb: nbformat.NotebookNode, source: nbformat.NotebookNode,
             continue
         where = {_nbgrader_id(c): i for i, c in enumerate(nb.cells) if _nbgrader_id(c)}
         before = [where[g] for g in order[:position] if g in where]
-        nb.cells.insert(before[-1] + 1 if before else 0, copy.deepcopy(templates[grade_id]))
+        restored = copy.deepcopy(templates[grade_id])
+        restored["id"] = f"restored-{secrets.token_hex(4)}"
+        nb.cells.insert(before[-1] + 1 if before else 0, restored)
         seen.add(grade_id)
     return nbformat.writes(nb).encode("utf-8")
 
@@ -827,4 +829,6 @@ def _check_originals(subs: list[_Submission], report: GradeReport) -> None:
                                    "copy read before grading")
             result = by_key.get((sub.student, sub.assignment))
             if result is not None:
-                result.review.append("a submitted file changed while grading (restored)")
+                result.notes.append(f"{original.name} was changed by another notebook while "
+                                    "grading; restored (it was graded from the copy read "
+                                    "before grading)")

@@ -1,0 +1,293 @@
+"""Grading building blocks: authoring, the in-kernel runner, scans, course commands, collect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from grading_support import ROOT, make_mini_course
+
+from tl_helpers.grading import authoring, batch, commands, course, scan
+from tl_helpers.grading.kernel import GradingSetupError, receipt_signature
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    return make_mini_course(tmp_path_factory.mktemp("mini") / "course")
+
+
+# ----------------------------------------------------------------------------- authoring
+def test_parse_cells_sets_nbgrader_metadata():
+    nb = authoring.parse_cells(textwrap.dedent("""\
+        # %% [markdown]
+        # # Title
+        #
+        # text
+        # %% [setup]
+        x = 1
+        # %% [answer] a01_f
+        def f():
+            ### BEGIN SOLUTION
+            return 1
+            ### END SOLUTION
+        # %% [tests] a01_f points=2.5
+        assert f() == 1
+        # %%
+        y = 2
+        """))
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code", "code"]
+    assert nb.cells[0].source == "# Title\n\ntext"
+    setup, answer, tests, plain = (c.metadata.get("nbgrader") for c in nb.cells[1:])
+    assert setup == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
+                     "solution": False}
+    assert answer["grade_id"] == "a01_f_answer" and answer["solution"] and not answer["locked"]
+    assert tests["grade_id"] == "a01_f" and tests["points"] == 2.5 and tests["locked"]
+    assert plain is None
+
+
+@pytest.mark.parametrize("text,match", [
+    ("# %% [quiz]\nx", "unknown cell tag"),
+    ("# %% [tests] a01\nx", "points=N"),
+    ("# %% [answer]\nx", "GRADE_ID"),
+    ("# %% [answer] a\nx\n# %% [answer] a\ny", "used twice"),
+    ("x = 1\n# %%\ny", "before the first"),
+])
+def test_parse_cells_rejects_bad_headers(text, match):
+    with pytest.raises(authoring.CellSyntaxError, match=match):
+        authoring.parse_cells(text)
+
+
+def test_build_notebook_only_writes_changes(tmp_path):
+    script = tmp_path / "n.py"
+    script.write_text("# %%\nx = 1\n")
+    out = tmp_path / "out" / "n.ipynb"
+    assert authoring.build_notebook(script, out) is True
+    assert authoring.build_notebook(script, out) is False
+    with pytest.raises(FileNotFoundError, match="script"):
+        authoring.build_notebook(tmp_path / "missing.py", out)
+
+
+# ----------------------------------------------------------------------------- scans
+def test_scan_code_flags_grading_internals_not_ordinary_code():
+    assert scan.scan_code("model.compile(optimizer='adam')\nhistory = model.fit(x, y)") == []
+    assert "uses pytest (the grader's test runner)" in scan.scan_code("import pytest")
+    assert "touches the grading runner" in scan.scan_code(
+        "import tl_helpers.grading as g\ng.grade_cell = print")
+    assert "replaces library functions (monkeypatching)" in scan.scan_code(
+        "np.allclose = lambda *a: True")
+    assert "runs dynamically built code" in scan.scan_code("exec(open('x').read())")
+
+
+def test_leaking_cells_and_redaction(tmp_path):
+    (tmp_path / "test_x.py").write_text("assert nb.secret_function(3) == 42, 'hint'\n")
+    fingerprints = scan.hidden_fingerprints(tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)"), nbformat.v4.new_code_cell("leak()")]
+    nb.cells[1].outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="assert nb.secret_function(3) == 42, 'hint'\n")]
+    assert scan.leaking_cells(nb, fingerprints) == [1]
+    scan.redact_cells(nb, [1])
+    assert "removed by the grader" in nb.cells[1].outputs[0].text
+
+
+# ----------------------------------------------------------------------------- the runner
+RUNNER = """
+import os, sys, json
+os.environ["TL_AUTOGRADER_DIR"] = sys.argv[1]
+key_file = sys.argv[2]
+if key_file != "-":
+    open(key_file, "w").write("k3y")
+    os.environ["TL_GRADING_KEY_FILE"] = key_file
+from tl_helpers.grading import start_assignment, grade_cell
+assert start_assignment("00_mini")
+assert key_file == "-" or not os.path.exists(key_file), "the key file must be deleted"
+def add(a, b): return a + b
+def scale(values, factor): return [v * factor for v in values]   # no None check
+answers = {"q1": "b", "q2": "a"}
+{tamper}
+scores = [grade_cell(g, p, globals()) for g, p in (("m_add", 2), ("m_scale", 3), ("m_quiz", 2))]
+print(json.dumps([[type(s).__name__, s] for s in scores]))
+"""
+
+
+def _run_runner(mini: Path, tmp_path: Path, key: bool, tamper: str = ""
+                ) -> subprocess.CompletedProcess:
+    script = tmp_path / "runner.py"
+    script.write_text(RUNNER.replace("{tamper}", tamper))
+    key_file = str(tmp_path / "key") if key else "-"
+    return subprocess.run([sys.executable, str(script), str(mini / "autograder"), key_file],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+
+def test_grade_cell_gives_partial_credit_as_plain_floats(mini, tmp_path):
+    run = _run_runner(mini, tmp_path, key=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [
+        ["float", 2.0], ["float", 2.25], ["float", 1.0]]
+    # failed checks are named by their docstring and hint, never by their code
+    assert "failed: scale rejects factor=None with a ValueError naming the argument" in run.stdout
+    assert "failed: knowledge check [q2]: q2 is not right yet" in run.stdout
+    assert "nb.scale" not in run.stdout and "receipt" not in run.stdout
+
+
+def test_grade_cell_prints_receipts_that_verify(mini, tmp_path):
+    run = _run_runner(mini, tmp_path, key=True)
+    assert run.returncode == 0, run.stderr
+    receipts = [m.groupdict() for m in batch._RECEIPT.finditer(run.stdout)]
+    assert [r["grade_id"] for r in receipts] == ["m_add", "m_scale", "m_quiz"]
+    assert all(batch.hmac_ok(b"k3y", "00_mini", r) for r in receipts)
+    assert not any(batch.hmac_ok(b"other", "00_mini", r) for r in receipts)
+    forged = dict(receipts[1], score="3.0")
+    assert not batch.hmac_ok(b"k3y", "00_mini", forged)
+
+
+@pytest.mark.parametrize("tamper", [
+    "import pytest; pytest.main = lambda *a, **k: 0",
+    "import tl_helpers.checks as c; c.check_close = lambda *a, **k: None",
+    "import builtins; builtins.len = lambda x: 0",
+])
+def test_grade_cell_scores_zero_and_says_why_when_grading_objects_change(mini, tmp_path, tamper):
+    run = _run_runner(mini, tmp_path, key=True, tamper=tamper)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [
+        ["float", 0.0], ["float", 0.0], ["float", 0.0]]
+    receipts = [m.groupdict() for m in batch._RECEIPT.finditer(run.stdout)]
+    assert all(r["flags"].startswith("tampered:") for r in receipts)
+    assert all(batch.hmac_ok(b"k3y", "00_mini", r) for r in receipts)
+
+
+def test_grade_cell_without_setup_cell_says_what_to_do():
+    code = ("from tl_helpers.grading.kernel import grade_cell, GradingSetupError\n"
+            "try:\n    grade_cell('x', 1, {})\nexcept GradingSetupError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "run the Setup cell" in out
+
+
+def test_receipt_signature_binds_every_field():
+    base = receipt_signature(b"k", "a", "g", 1.0, 2.0, "ok")
+    assert base != receipt_signature(b"k", "a", "g", 2.0, 2.0, "ok")
+    assert base != receipt_signature(b"k", "a", "h", 1.0, 2.0, "ok")
+    assert base != receipt_signature(b"k", "a", "g", 1.0, 2.0, "tampered:x")
+    assert GradingSetupError.__mro__[1] is RuntimeError
+
+
+# ----------------------------------------------------------------------------- course
+def test_course_root_and_assignment_names(mini):
+    assert course.find_course_root(mini / "source" / "00_mini") == mini
+    assert course.list_assignments(mini) == ["00_mini"]
+    with pytest.raises(ValueError, match='Did you mean "00_mini"'):
+        course.check_assignment(mini, "00_mine")
+    with pytest.raises(FileNotFoundError, match="No tl-course course directory"):
+        course.find_course_root(Path("/"))
+
+
+def test_release_and_source_differences_are_detected(mini, tmp_path):
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(mini, copy)
+    assert course.source_differences(copy) == []
+    assert course.release_differences(copy) == []
+    released = copy / "release" / "00_mini" / "00_mini.ipynb"
+    released.write_text(released.read_text().replace("add(1, 2)", "add(1, 3)"))
+    assert course.release_differences(copy) == [
+        "release/00_mini/00_mini.ipynb: out of date (run: tl-course release)"]
+    script = copy / "course" / "notebooks" / "00_mini.py"
+    script.write_text(script.read_text() + "\n# %%\nprint('new cell')\n")
+    assert course.source_differences(copy) == ["00_mini"]
+
+
+def test_validate_proves_the_invariant_and_catches_a_broken_solution(mini, tmp_path, capsys):
+    assert commands.validate_command(mini, None) == 0
+    assert "valid" in capsys.readouterr().out
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(mini, broken)
+    script = broken / "course" / "notebooks" / "00_mini.py"
+    script.write_text(script.read_text().replace("return [v * factor for v in values]",
+                                                 "return [v * factor for v in values][:1]"))
+    course.release(broken)
+    assert commands.validate_command(broken, None) == 1
+    out = capsys.readouterr().out
+    assert "00_mini source: m_scale scored 0/3" in out
+
+
+def test_check_reports_visible_tests_for_a_student(mini, capsys):
+    release = mini / "release" / "00_mini" / "00_mini.ipynb"
+    assert commands.check_command(release) == 1
+    out = capsys.readouterr().out
+    assert "[ ] m_add (2 points): NotImplementedError" in out
+    assert "0 of 3 exercises pass their visible checks" in out
+
+
+def test_pytest_autograder_grades_a_single_notebook(mini):
+    def run(notebook):
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "autograder",
+             "--notebook", str(notebook), "-c", str(mini / "none.ini"), "--rootdir", str(mini)],
+            cwd=mini, capture_output=True, text=True, timeout=300)
+
+    (mini / "none.ini").write_text("[pytest]\n")
+    good = run(mini / "source" / "00_mini" / "00_mini.ipynb")
+    assert good.returncode == 0 and "8 passed" in good.stdout, good.stdout + good.stderr
+    stub = run(mini / "release" / "00_mini" / "00_mini.ipynb")
+    assert stub.returncode == 1 and "8 failed" in stub.stdout, stub.stdout
+
+
+# ----------------------------------------------------------------------------- collect
+def _write_nb(path: Path, nb=None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb or nbformat.v4.new_notebook(), path)
+
+
+def test_collect_reads_an_lms_zip_with_a_wrapper_folder(mini, tmp_path):
+    source = nbformat.read(mini / "source" / "00_mini" / "00_mini.ipynb", as_version=4)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("export/ann/00_mini/my work (1).ipynb", nbformat.writes(source))
+        zf.writestr("export/bob/00_mini/00_mini.ipynb", "{not json")
+        zf.writestr("export/bob/99_unknown/x.ipynb", nbformat.writes(source))
+    subs, problems = batch.collect(archive, mini, tmp_path / "work")
+    by = {(s.student, s.assignment): s for s in subs}
+    assert problems == []
+    assert by[("ann", "00_mini")].errors == []
+    assert "graded as 00_mini.ipynb" in by[("ann", "00_mini")].notes[0]
+    assert "not a valid notebook" in by[("bob", "00_mini")].errors[0]
+    assert "unknown assignment '99_unknown'" in by[("bob", "99_unknown")].errors[0]
+
+
+def test_collect_refuses_unsafe_archives_and_bad_names(mini, tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escape.ipynb", "{}")
+    with pytest.raises(ValueError, match="unsafe path"):
+        batch.collect(archive, mini, tmp_path / "work")
+    folder = tmp_path / "class"
+    _write_nb(folder / "bad name!" / "00_mini" / "00_mini.ipynb")
+    _write_nb(folder / "ok" / "00_mini" / "00_mini.ipynb")
+    subs, problems = batch.collect(folder, mini, tmp_path / "work2")
+    assert [s.student for s in subs] == ["ok"]
+    assert "letters, digits" in problems[0]
+    with pytest.raises(FileNotFoundError, match="submissions"):
+        batch.collect(tmp_path / "nowhere", mini, tmp_path / "work3")
+
+
+def test_cli_grade_reports_a_missing_folder(mini, capsys):
+    from tl_helpers import cli
+
+    assert cli.main(["grade", str(mini / "nowhere"), "--course", str(mini)]) == 2
+    assert "Argument `submissions`" in capsys.readouterr().err
+
+
+def test_repository_is_a_course_directory():
+    assert course.find_course_root(ROOT) == ROOT
+    assert (ROOT / "nbgrader_config.py").exists()
