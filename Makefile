@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv test lab bench pretrain lint clean
+.PHONY: help venv test lab demo bench pretrain lint clean
 
 help:
 	@echo "make test      create .venv if needed and run the whole test suite"
 	@echo "make lab       create .venv if needed and open the course in JupyterLab"
+	@echo "make demo      release the course and grade a simulated class end to end"
 	@echo "make bench     run the benchmarks (prints tables, writes bench/results/)"
 	@echo "make pretrain  recreate the course backbones' weights (~15 min on 2 cores)"
 
@@ -26,6 +27,16 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
+
+DEMO_HOSTILE ?= 01_what_is_transfer_learning
+
+demo: $(STAMP)
+	$(BIN)/tl-course release
+	rm -rf build/demo_class
+	$(BIN)/python -m tl_helpers.grading.simulate build/demo_class --hostile-on $(DEMO_HOSTILE)
+	$(BIN)/tl-course grade build/demo_class --jobs 2 --out build/demo_grades; \
+	  status=$$?; echo "Feedback HTML: feedback/<student>/<assignment>/; grades: build/demo_grades/grades.csv"; \
+	  test $$status -le 1  # 1 = some submissions could not be graded (the corrupt one, on purpose)
 
 bench: $(STAMP)
 	$(BIN)/python bench/transfer.py

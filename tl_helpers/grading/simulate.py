@@ -255,14 +255,31 @@ def make_class(root: Path, out: Path, assignments: list[str] | None = None,
     return written
 
 
+HONEST = ("solution", "stub", "partial")
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        print("usage: python -m tl_helpers.grading.simulate OUT_DIR [ASSIGNMENT ...]")
-        return 2
+    """``python -m tl_helpers.grading.simulate OUT [--hostile-on ASSIGNMENT]``.
+
+    The honest students (solution, stub, partial) submit every assignment; the broken and
+    hostile ones submit ``--hostile-on`` (default: the first assignment), which keeps a demo of
+    all six assignments within minutes.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tl_helpers.grading.simulate")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--assignments", nargs="*", default=None)
+    parser.add_argument("--hostile-on", default=None, metavar="ASSIGNMENT")
+    args = parser.parse_args(argv)
     root = course.find_course_root()
-    written = make_class(root, Path(argv[0]), argv[1:] or None)
-    print(f"Simulated class: {len(written)} submissions in {argv[0]}")
+    names = args.assignments or course.list_assignments(root)
+    written = make_class(root, args.out, names, list(HONEST))
+    hostile = [v for v in VARIANTS if v not in HONEST]
+    written += make_class(root, args.out, [args.hostile_on or names[0]], hostile)
+    print(f"Simulated class: {len(written)} submissions in {args.out} "
+          f"({len(HONEST)} honest students x {len(names)} assignments, {len(hostile)} broken "
+          f"or hostile ones on {args.hostile_on or names[0]})")
     return 0
 
 
