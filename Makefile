@@ -39,7 +39,10 @@ demo: $(STAMP)
 	  test $$status -le 1  # 1 = some submissions could not be graded (the corrupt one, on purpose)
 
 bench: $(STAMP)
-	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/import_time.py
+	$(BIN)/python bench/notebooks.py
+	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/transfer.py   # the longest: about 30 minutes on 2 cores
 
 pretrain: $(STAMP)
 	$(BIN)/python -m tl_helpers.pretrain

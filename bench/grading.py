@@ -91,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             r = rows[-1]
             print(f"{name:<34} seq {r['jobs1_s_per_submission']:>6.1f} s/sub   2 jobs "
                   f"{r['jobs2_s_per_submission']:>6.1f} s/sub   x{r['speedup_2_jobs']:.2f}   "
-                  f"plain run {r['plain_run_s']:>5.1f} s   hidden checks {r['hidden_checks_s']:>5.1f} s"
-                  f"   overhead x{r['grading_overhead_x']:.2f}", flush=True)
+                  f"plain run {r['plain_run_s']:>5.1f} s   "
+                  f"hidden checks {r['hidden_checks_s']:>5.1f} s   "
+                  f"overhead x{r['grading_overhead_x']:.2f}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
