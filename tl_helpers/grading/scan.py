@@ -6,7 +6,7 @@ Nothing here changes a score by itself: a finding flags the submission for manua
 
 Example:
     >>> scan_code("import pytest\\npytest.main = lambda *a: 0")
-    ['uses pytest (the grader\\'s test runner)']
+    ["uses pytest (the grader's test runner)"]
     >>> scan_code("model.compile(optimizer='adam')")
     []
 """
