@@ -242,9 +242,6 @@ def test_early_stopping_rejects_bad_patience(nb, bad):
 
 
 # ---------------------------------------------------------------------------------- fine_tune
-TINY_CONVS = ["c1", "c2", "c3"]
-
-
 def _tiny(seed=0):
     """A tiny base (3 conv layers, 2 BatchNorm) inside a classifier, and its data."""
     keras = _keras()
@@ -279,9 +276,13 @@ def _tiny(seed=0):
 _RUNS = {}
 
 
-def _fine_tuned(nb, n_layers, **kwargs):
-    """Run the student's fine_tune once per (function, arguments) and share the result."""
-    key = (nb.fine_tune, n_layers, tuple(sorted(kwargs.items())))
+def _fine_tuned(nb, n_layers, wrong_validation=False):
+    """Run the student's fine_tune once per (function, arguments) and share the result.
+
+    ``wrong_validation``: validation labels that training can only get worse at (the
+    validation loss rises), patience 1 and up to 12 epochs, to see early stopping act.
+    """
+    key = (nb.fine_tune, n_layers, wrong_validation)
     if key not in _RUNS:
         model, base, x, y, val = _tiny()
         before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in base.layers}
@@ -289,7 +290,9 @@ def _fine_tuned(nb, n_layers, **kwargs):
         x_copy, y_copy = x.copy(), y.copy()
         args = dict(validation_data=val, n_layers=n_layers, head_lr=0.05, lr_divisor=50,
                     head_epochs=3, epochs=3, batch_size=12, patience=5)
-        args.update(kwargs)
+        if wrong_validation:
+            args.update(validation_data=(val[0], (val[1] + 1) % 3), lr_divisor=5,
+                        head_epochs=4, epochs=12, patience=1)
         histories = nb.fine_tune(model, base, x, y, **args)
         _RUNS[key] = dict(model=model, base=base, before=before, head_before=head_before,
                           histories=histories, inputs_kept=np.array_equal(x, x_copy)
@@ -311,7 +314,8 @@ def test_fine_tune_returns_two_histories(nb):
     assert isinstance(histories, tuple) and len(histories) == 2, (
         "fine_tune should return a tuple (history_head, history_fine).")
     head, fine = histories
-    assert isinstance(head, keras.callbacks.History) and isinstance(fine, keras.callbacks.History), (
+    history_type = keras.callbacks.History
+    assert isinstance(head, history_type) and isinstance(fine, history_type), (
         "both values should be the keras History objects returned by model.fit.")
     assert len(head.history.get("loss", [])) == 3, (
         "phase 1 should train exactly head_epochs epochs.")
@@ -328,7 +332,8 @@ def test_fine_tune_cut(nb):
     changed = [name for name in ("c1", "c2", "bn1", "bn2") if _changed(run, name)]
     assert not changed, (
         f"with n_layers=1 these layers should not change, but did: {changed}. Hint: freeze the "
-        "base in phase 1, use unfreeze_top in phase 2, and keep BatchNorm frozen.")
+        "base in phase 1, use unfreeze_top in phase 2, and keep BatchNorm frozen (inference "
+        "mode) so that its moving statistics stay those of the source task.")
     assert _changed(run, "c3"), (
         "with n_layers=1 the top convolution should train in phase 2. Hint: recompile after "
         "unfreezing, otherwise the change of `trainable` is not taken into account.")
@@ -340,7 +345,7 @@ def test_fine_tune_cut(nb):
 @pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_zero_layers_keeps_base(nb):
     """With n_layers=0 the whole base stays bit-identical (phase 1 trains only the head)"""
-    run = _fine_tuned(nb, 0)
+    run = _fine_tuned(nb, 0, wrong_validation=True)
     changed = [layer.name for layer in run["base"].layers if _changed(run, layer.name)]
     assert not changed, (
         f"with n_layers=0 the base must never change, but these layers did: {changed}. Hint: "
@@ -363,18 +368,6 @@ def test_fine_tune_lower_learning_rate(nb):
 
 
 @pytest.mark.grade_id("a04_fine_tune")
-def test_fine_tune_all_layers_keeps_batchnorm(nb):
-    """Unfreezing every layer still leaves the BatchNorm statistics untouched"""
-    run = _fine_tuned(nb, 3)
-    changed = [name for name in ("bn1", "bn2") if _changed(run, name)]
-    assert not changed, (
-        f"BatchNorm layers changed while fine-tuning: {changed}. Hint: keep them frozen "
-        "(unfreeze_top does) so they stay in inference mode.")
-    assert all(_changed(run, name) for name in TINY_CONVS), (
-        "with n_layers=3 every convolution should train in phase 2.")
-
-
-@pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_keeps_inputs(nb):
     """x_train and y_train are not changed"""
     assert _fine_tuned(nb, 1)["inputs_kept"], (
@@ -384,12 +377,9 @@ def test_fine_tune_keeps_inputs(nb):
 @pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_uses_early_stopping(nb):
     """Phase 2 stops early when the validation loss rises"""
-    model, base, x, y, (x_val, y_val) = _tiny()
-    wrong = (x_val, (y_val + 1) % 3)  # validation labels that training can only get worse at
-    _, fine = nb.fine_tune(model, base, x, y, validation_data=wrong, n_layers=3, head_lr=0.05,
-                           lr_divisor=5, head_epochs=4, epochs=15, batch_size=12, patience=1)
-    ran = len(fine.history["loss"])
-    assert ran < 15, (
+    run = _fine_tuned(nb, 0, wrong_validation=True)
+    ran = len(run["histories"][1].history["loss"])
+    assert ran < 12, (
         f"the validation loss rose, yet phase 2 ran all {ran} epochs. Hint: pass "
         "make_early_stopping(patience) as a callback of the phase-2 fit.")
 
