@@ -105,7 +105,7 @@ if key_file != "-":
     open(key_file, "w").write("k3y")
     os.environ["TL_GRADING_KEY_FILE"] = key_file
 from tl_helpers.grading import start_assignment, grade_cell
-assert start_assignment("00_mini")
+assert start_assignment("00_mini", tensorflow=False)
 assert key_file == "-" or not os.path.exists(key_file), "the key file must be deleted"
 def add(a, b): return a + b
 def scale(values, factor): return [v * factor for v in values]   # no None check

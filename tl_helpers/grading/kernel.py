@@ -209,7 +209,32 @@ def _install_audit_hook(state: _State, hidden: Path, gradebook: Path | None,
     sys.addaudithook(hook)
 
 
-def start_assignment(assignment: str) -> bool:
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow and touch it once with file descriptor 2 pointed at /dev/null: its C++
+    start-up lines (absl, oneDNN, cuInit) would otherwise show as red stderr in the notebook."""
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+    except Exception:
+        pass
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        try:
+            import tensorflow as tf
+
+            tf.zeros(1)
+        except ImportError:
+            pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def start_assignment(assignment: str, *, tensorflow: bool = True) -> bool:
     """Prepare the kernel for grading; call it in the locked Setup cell, before student code.
 
     Quiets TensorFlow's log lines, finds the hidden checks of ``assignment`` and (only while
@@ -217,15 +242,18 @@ def start_assignment(assignment: str) -> bool:
 
     Args:
         assignment: The assignment folder name, e.g. ``"01_what_is_transfer_learning"``.
+        tensorflow: Also import TensorFlow now, with its start-up log lines silenced.
 
     Returns:
         True when hidden checks were found (instructor or grader), False in a student's copy.
 
     Example:
-        >>> start_assignment("no_such_assignment")
+        >>> start_assignment("no_such_assignment", tensorflow=False)
         False
     """
     _quiet_everything()
+    if tensorflow:
+        _import_tensorflow_quietly()
     tests_dir = find_autograder_dir(assignment)
     if tests_dir is None:
         return False
