@@ -356,6 +356,10 @@ def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tupl
         "TL_GRADING_WORK": str(work), "TL_JOB_DIR": str(job_dir),
     })
     env.pop("TL_GRADING_KEY_FILE", None)
+    if options.get("jobs", 1) > 1:  # share the cores instead of every kernel taking all of them
+        threads = str(max(1, (os.cpu_count() or 1) // options["jobs"]))
+        env.update({"OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
+                    "TF_NUM_INTEROP_THREADS": "1"})
     started = time.monotonic()
     stamps = {"started": started}
     with open(job_dir / "worker.log", "wb") as log:
@@ -630,7 +634,7 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
             else:
                 runnable.append(index)
         options = {"cell_timeout": cell_timeout, "submission_timeout": submission_timeout,
-                   "memory_limit_gb": memory_limit_gb}
+                   "memory_limit_gb": memory_limit_gb, "jobs": jobs}
         progress = _progress(len(runnable))
         again = _grade_parallel(runnable, subs, results, info, work, options, jobs, progress)
         for index in again:  # graded again, alone, after the parallel run
