@@ -287,8 +287,10 @@ grade_cell("a04_early_stopping", points=2, namespace=globals())
 # %% [markdown]
 # ## Part 3 - Two-phase fine-tuning (4 points)
 #
-# `build_classifier` (given) puts a new softmax head on a backbone. The backbone is called with
-# `training=False`, so its BatchNorm layers run in inference mode even when unfrozen.
+# `build_classifier` (given) puts a new softmax head on a backbone, called with `training=False`.
+# Careful: during `fit`, Keras 3 can pass `training=True` down into a nested model anyway, so
+# what really keeps BatchNorm in inference mode is keeping its layers frozen
+# (`trainable = False`), as `unfreeze_top` does.
 #
 # Then implement `fine_tune`:
 #
