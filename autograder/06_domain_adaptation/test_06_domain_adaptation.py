@@ -264,8 +264,8 @@ def test_grl_reverses_and_scales_gradient(nb, scale):
     x = rng.normal(size=(3, 4)).astype("float32")
     upstream = rng.normal(size=(3, 4)).astype("float32")
     grad = _gradient(nb.GradientReversal(scale=scale), x, upstream)
-    tl.check_close(grad, -float(scale) * upstream, f"the gradient through GradientReversal({scale})",
-                   atol=1e-5, hint=(
+    tl.check_close(grad, -float(scale) * upstream,
+                   f"the gradient through GradientReversal({scale})", atol=1e-5, hint=(
                        "backward: -scale times the incoming gradient. A gradient equal to the "
                        "upstream means no reversal; 0 everywhere means the gradient was stopped."))
 
@@ -318,7 +318,8 @@ def test_grl_config_round_trip(nb, tmp_path):
 
 
 @pytest.mark.grade_id("a06_grl")
-@pytest.mark.parametrize("scale", [-1.0, "1", None, True], ids=["negative", "string", "none", "bool"])
+@pytest.mark.parametrize("scale", [-1.0, "1", None, True],
+                         ids=["negative", "string", "none", "bool"])
 def test_grl_rejects_bad_scale(nb, scale):
     """A negative or non-numeric scale raises a ValueError that names scale"""
     tl.check_raises(lambda: nb.GradientReversal(scale=scale), ValueError,
