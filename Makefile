@@ -41,6 +41,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_time.py
 	$(BIN)/python bench/notebooks.py
+	$(BIN)/python bench/cached_features.py
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/transfer.py   # the longest: about 30 minutes on 2 cores
 
