@@ -125,6 +125,33 @@ def _run_runner(mini: Path, tmp_path: Path, key: bool, tamper: str = ""
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
 
 
+def test_hidden_fingerprints_leave_out_lines_students_are_given(tmp_path):
+    (tmp_path / "test_x.py").write_text(
+        "    keras.utils.set_random_seed(seed)\n    assert nb.secret_rule(3) == 'forty-two'\n")
+    public = "def f(seed):\n    keras.utils.set_random_seed(seed)\n"
+    fingerprints = scan.hidden_fingerprints(tmp_path, public=public)
+    assert fingerprints == ["assert nb.secret_rule(3) == 'forty-two'"]
+    traceback = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "error", ename="KeyboardInterrupt", evalue="",
+        traceback=["----> 2     keras.utils.set_random_seed(seed)"])])
+    assert scan.leaking_cells(nbformat.v4.new_notebook(cells=[traceback]), fingerprints) == []
+
+
+def test_unchanged_course_cells_get_the_long_timeout(tmp_path):
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+
+    text = batch._config_text("c = get_config()\nc.Execute.timeout = 60\n", tmp_path, None,
+                              ["results = run_experiment()"])
+    (tmp_path / "nbgrader_config.py").write_text(text)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    execute = Execute(config=config)
+    cell = nbformat.v4.new_code_cell
+    assert execute._get_timeout(cell("results = run_experiment()\n")) == batch.COURSE_CELL_TIMEOUT
+    assert execute._get_timeout(cell("results = run_experiment(); cheat()")) == 60
+    assert execute._get_timeout(cell("while True: pass")) == 60
+
+
 def test_grade_cell_gives_partial_credit_as_plain_floats(mini, tmp_path):
     run = _run_runner(mini, tmp_path, key=False)
     assert run.returncode == 0, run.stderr

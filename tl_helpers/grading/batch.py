@@ -275,8 +275,24 @@ def _template_gradebook(root: Path, assignment: str, work: Path) -> bytes:
     return content
 
 
-def _config_text(course_config: str, staging: Path, cell_timeout: int | None) -> str:
-    """The course's nbgrader configuration, pointed at a staging course."""
+# Seconds a code cell of the course's own, unchanged (an experiment that trains models) may run:
+# the per-cell timeout is meant for the student's code, and one such cell can take a minute on a
+# quiet machine and several on a busy one. The submission timeout still bounds the whole run.
+COURSE_CELL_TIMEOUT = 300
+
+
+def _source_digest(source: str) -> str:
+    return hashlib.sha256(source.strip().encode("utf-8")).hexdigest()
+
+
+def _config_text(course_config: str, staging: Path, cell_timeout: int | None,
+                 course_cells: list[str] = ()) -> str:
+    """The course's nbgrader configuration, pointed at a staging course.
+
+    Cells whose source is one of ``course_cells`` (unchanged course code) get
+    ``COURSE_CELL_TIMEOUT`` seconds (or the cell timeout, if longer); every other cell gets the
+    configured cell timeout.
+    """
     lines = [
         course_config,
         "# --- set by tl-course grade for this staging course ---",
@@ -284,6 +300,18 @@ def _config_text(course_config: str, staging: Path, cell_timeout: int | None) ->
     ]
     if cell_timeout:
         lines.append(f"c.Execute.timeout = {int(cell_timeout)}")
+    if course_cells:
+        digests = sorted({_source_digest(text) for text in course_cells})
+        lines += [
+            "import hashlib as _hashlib",
+            f"_COURSE_CELLS = set({digests!r})",
+            "_CELL_TIMEOUT = c.Execute.timeout",
+            f"_COURSE_TIMEOUT = max({COURSE_CELL_TIMEOUT}, _CELL_TIMEOUT)",
+            "def _timeout_for(cell):",
+            "    digest = _hashlib.sha256(cell.source.strip().encode('utf-8')).hexdigest()",
+            "    return _COURSE_TIMEOUT if digest in _COURSE_CELLS else _CELL_TIMEOUT",
+            "c.Execute.timeout_func = _timeout_for",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -331,7 +359,9 @@ def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tupl
     sub.write(submitted, staged=True)  # from memory: what other notebooks did to disk is moot
     (staging / "gradebook.db").write_bytes(info.template_db[sub.assignment])
     (staging / "nbgrader_config.py").write_text(
-        _config_text(info.config, staging, options["cell_timeout"]))
+        _config_text(info.config, staging, options["cell_timeout"],
+                     [c.source for c in info.release[sub.assignment].cells
+                      if c.cell_type == "code" and not _nbgrader_id(c)]))
     hidden = job_dir / f"hidden-{secrets.token_hex(8)}"
     (hidden / sub.assignment).mkdir(parents=True)
     for name, content in info.hidden[sub.assignment].items():
@@ -741,7 +771,8 @@ def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
             if _nbgrader_id(c):
                 info.released[_nbgrader_id(c)] = c.source.strip()
         info.trusted[name] = trusted
-        info.fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name)
+        info.fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name,
+                                                           public="\n".join(trusted))
         info.hidden[name] = {p.name: p.read_bytes()
                              for p in sorted((root / "autograder" / name).glob("test_*.py"))}
         info.template_db[name] = _template_gradebook(root, name, work)

@@ -71,13 +71,27 @@ def scan_notebook(nb: nbformat.NotebookNode, trusted_sources: Iterable[str]) -> 
     return list(findings)
 
 
-def hidden_fingerprints(tests_dir: Path, min_length: int = 24) -> list[str]:
-    """Distinctive lines of the hidden test files (used to spot them in a notebook's output)."""
+def hidden_fingerprints(tests_dir: Path, min_length: int = 24, public: str = "") -> list[str]:
+    r"""Distinctive lines of the hidden test files (used to spot them in a notebook's output).
+
+    Lines that also occur in ``public`` (the course code students are given) are left out: a
+    traceback that quotes the notebook's own ``keras.utils.set_random_seed(seed)`` is no leak.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "test_a.py").write_text("assert secret_answer(3) == 42\nx = 1\n")
+        >>> hidden_fingerprints(folder, min_length=10)
+        ['assert secret_answer(3) == 42']
+        >>> hidden_fingerprints(folder, min_length=10, public="assert secret_answer(3) == 42")
+        []
+    """
     lines: dict[str, None] = {}
     for path in sorted(Path(tests_dir).glob("*.py")):
         for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
-            if len(text) >= min_length and not text.startswith(("import ", "from ", "#")):
+            if (len(text) >= min_length and not text.startswith(("import ", "from ", "#"))
+                    and text not in public):
                 lines[text] = None
     return list(lines)
 
