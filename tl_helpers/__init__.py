@@ -33,6 +33,8 @@ _PUBLIC = {
     "few_shot_split": "data",
     "few_shot_indices": "data",
     "resize_images": "data",
+    # augmentation
+    "augmented_stream": "augment",
     # the user's own images
     "load_image_folder": "image_folders",
     "scan_image_folder": "image_folders",
