@@ -42,7 +42,7 @@ def test_shifts_are_edge_filled_translations_within_max_shift():
                               flip=False, seed=5)
     padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="edge")
     seen = set()
-    for img, label in zip(xs, ys):
+    for img, label in zip(xs, ys, strict=True):
         matches = [(dy, dx) for dy in range(5) for dx in range(5)
                    if np.array_equal(img, padded[label, dy:dy + 10, dx:dx + 10])]
         assert matches, "every augmented image is a crop of the edge-padded original"

@@ -471,7 +471,8 @@ def train_from_scratch(x_train, y_train, x_test, *, seed, num_classes):
         _compiled[key] = scratch_network(*key)
         _compiled[key].compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy")
     net = _compiled[key]
-    for variable, value in zip(net.variables, fresh.variables):  # weights, BatchNorm, dropout RNG
+    # start from this seed's weights, BatchNorm statistics and dropout random state
+    for variable, value in zip(net.variables, fresh.variables, strict=True):
         variable.assign(value)
     for variable in net.optimizer.variables:  # Adam's moments and step counter back to 0
         if "learning_rate" not in variable.path:
