@@ -19,10 +19,6 @@ def source_notebooks() -> list[str]:
                   if p.stem == p.parent.name)
 
 
-def release_notebooks() -> list[str]:
-    return sorted(p.parent.name for p in (ROOT / "release").glob("*/*.ipynb")
-                  if p.stem == p.parent.name)
-
 # The notebook panel in the main area (the lab app is exposed as window.jupyterapp).
 _CURRENT = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
 
