@@ -10,11 +10,13 @@ from tl_helpers._hashing import file_sha256
 COURSE = backbones.list_backbones("course")
 
 
-def test_registry_lists_course_and_keras_backbones():
+def test_registry_lists_package_course_and_keras_backbones():
     assert COURSE == ["course_mobilenet", "course_resnet"]
+    lite = backbones.list_backbones("package")
+    assert lite == ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
     keras_names = backbones.list_backbones("keras")
     assert {"mobilenet_v2", "resnet50", "vgg16", "efficientnet_b0"} <= set(keras_names)
-    assert backbones.list_backbones() == COURSE + keras_names
+    assert backbones.list_backbones() == lite + COURSE + keras_names
     with pytest.raises(ValueError, match="Argument `origin` must be one of"):
         backbones.list_backbones("hub")
 

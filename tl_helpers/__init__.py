@@ -53,6 +53,8 @@ _PUBLIC = {
     "load_backbone": "backbones",
     "layer_summary": "backbones",
     "WeightsUnavailableError": "backbones",
+    "imagenet_class_names": "efficientnet_lite",
+    "decode_predictions": "efficientnet_lite",
     # features
     "extract_features": "features",
     "clear_feature_cache": "features",

