@@ -363,7 +363,7 @@ def build_efficientnet_lite(
     if weights == "imagenet":
         model.load_weights(h5)
     if not include_top:
-        model = keras.Model(model.inputs, model.get_layer("avg_pool").output, name=name)
+        model = keras.Model(model.input, model.get_layer("avg_pool").output, name=name)
     if weights not in (None, "imagenet"):
         model.load_weights(Path(weights))
     return model
