@@ -188,3 +188,15 @@ def test_photo_patch_task_groups_are_disjoint_and_cover_all():
 def test_unknown_photo_patch_task_suggests():
     with pytest.raises(ValueError, match='Did you mean "textures"'):
         data.load_photo_patches(task="texture")
+
+
+def test_everyday_photos_one_class_per_source_photo_disjoint_halves():
+    ds = data.load_everyday_photos(image_size=32, n_train_per_class=4, n_test_per_class=2)
+    assert ds.class_names == list(data.SOURCE_IMAGES) and ds.name == "everyday_photos"
+    assert ds.x.shape == (13 * 6, 32, 32, 3) and ds.x.dtype == np.uint8
+    assert np.bincount(ds.y[ds.is_test]).tolist() == [2] * 13
+    assert np.bincount(ds.y[~ds.is_test]).tolist() == [4] * 13
+    again = data.load_everyday_photos(image_size=32, n_train_per_class=4, n_test_per_class=2)
+    np.testing.assert_array_equal(ds.x, again.x)
+    with pytest.raises(ValueError, match="n_test_per_class"):
+        data.load_everyday_photos(n_test_per_class=0)

@@ -46,6 +46,8 @@ def test_wheel_ships_weights_and_cards_but_no_course_material(wheel):
     assert "tl_helpers/weights/course_resnet.weights.h5" in names
     assert "tl_helpers/weights/course_mobilenet.json" in names
     assert "tl_helpers/data.py" in names
+    assert "tl_helpers/resources/imagenet_classes.tsv" in names
+    assert not any(n.endswith(".pth") for n in names)  # the ImageNet weights come by pip
     assert "tl_helpers/grading/kernel.py" in names
     assert not any("test_" in n and n.endswith(".py") for n in names)  # no hidden checks
     for forbidden in ("autograder/", "source/", "release/", "tests/", "course/", "bench/"):
@@ -61,6 +63,7 @@ def test_cli_doctor_reports_course_weights(capsys):
     out = capsys.readouterr().out
     assert "course_resnet" in out and "ok" in out
     assert "tensorflow" in out
+    assert "efficientnet_lite0 ok" in " ".join(out.split())
 
 
 def test_cli_doctor_flags_missing_weights(tmp_path, monkeypatch, capsys):
@@ -77,6 +80,7 @@ def test_cli_backbones_table(capsys):
     assert cli.main(["backbones"]) == 0
     out = capsys.readouterr().out
     assert "course_mobilenet" in out and "mobilenet_v2" in out and "3,538,984" in out
+    assert "efficientnet_lite0" in out and "4,694,024" in out and "0.751" in out
 
 
 def test_console_script_runs():

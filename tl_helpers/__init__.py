@@ -28,6 +28,7 @@ _PUBLIC = {
     "load_digits": "data",
     "load_faces": "data",
     "load_photo_patches": "data",
+    "load_everyday_photos": "data",
     "load_photo": "data",
     "make_source_task": "data",
     "few_shot_split": "data",

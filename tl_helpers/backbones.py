@@ -150,8 +150,9 @@ def model_card(name: str) -> dict[str, Any]:
     For course backbones the card is the JSON file written by ``python -m tl_helpers.pretrain``
     (architecture, source data, source accuracy, seed, training time, sha256, ...). For
     EfficientNet-Lite it holds parameters, size, input size, ImageNet top-1 (with its source),
-    origin, licence and sha256 of the weights file. For keras.applications families it holds the figures the Keras documentation gives (ImageNet
-    top-1/top-5, size, parameters, depth) and where the weights come from.
+    origin, licence and sha256 of the weights file. For keras.applications families it holds
+    the figures the Keras documentation gives (ImageNet top-1/top-5, size, parameters, depth)
+    and where the weights come from.
 
     Example:
         >>> card = model_card("mobilenet_v2")

@@ -10,6 +10,9 @@ Target tasks (what the notebooks transfer *to*):
 * :func:`load_faces` - 200 faces vs non-faces, 2 classes (scikit-image ``lfw_subset``).
 * :func:`load_photo_patches` - patches of 10 texture, microscopy, medical and astronomy images,
   one class per image; train and test patches come from disjoint parts of each image.
+* :func:`load_everyday_photos` - crops of 13 everyday photos (a cat, coffee, an astronaut, ...),
+  one class per photo, for ImageNet backbones only: these are the course backbones' source
+  photos, so with a course backbone it would be a disguised copy of its source task.
 
 Source task (what the course backbones were pretrained *on*): :func:`make_source_task`, patches
 of 12 *other* photos (:data:`SOURCE_IMAGES`); no image is shared with any target task.
@@ -42,6 +45,7 @@ __all__ = [
     "load_digits",
     "load_faces",
     "load_photo_patches",
+    "load_everyday_photos",
     "load_photo",
     "make_source_task",
     "few_shot_split",
@@ -330,25 +334,76 @@ def load_photo_patches(
         >>> ds.x.shape, ds.num_classes
         ((100, 32, 32, 3), 10)
     """
+    check_choice("task", task, PHOTO_PATCH_TASKS)
+    name = "photo_patches" if task == "all" else f"photo_patches/{task}"
+    return _photo_crop_task(
+        PHOTO_PATCH_TASKS[task], name, image_size, channels, n_train_per_class,
+        n_test_per_class, seed, crop_range=(24, 96),
+    )
+
+
+def load_everyday_photos(
+    image_size: int = 96,
+    channels: int = 3,
+    *,
+    n_train_per_class: int = 100,
+    n_test_per_class: int = 50,
+    seed: int = config.SEED,
+) -> ImageDataset:
+    """Crops of 13 everyday photos, one class per photo: a target for ImageNet backbones.
+
+    The photos (:data:`SOURCE_IMAGES`: an astronaut, a cat, coffee, a rocket, two motorcycles,
+    a camera man, a page, text, a clock, a Chinese temple, a flower, Grace Hopper) are ordinary
+    pictures of objects and people, the kind ImageNet features are made for, and crops of 48 to
+    160 pixels show whole object parts. Training crops come from the left 60% of each photo and
+    test crops from the right 40%. Use it with ImageNet backbones (EfficientNet-Lite) or from
+    scratch, **never with the course backbones**: they were pretrained on these photos, so for
+    them this task is a disguised copy of their source task.
+
+    Args:
+        image_size: output height and width in pixels (>= 8); 96 suits EfficientNet-Lite on
+            2 CPU cores.
+        channels: 1 or 3.
+        n_train_per_class: crops per class available for training.
+        n_test_per_class: crops per class in the fixed test set (``is_test`` mask).
+        seed: random seed for the crop positions.
+
+    Returns:
+        An :class:`ImageDataset` named ``"everyday_photos"`` with ``is_test`` set.
+
+    Example:
+        >>> ds = load_everyday_photos(image_size=32, n_train_per_class=2, n_test_per_class=1)
+        >>> ds.x.shape, ds.num_classes
+        ((39, 32, 32, 3), 13)
+    """
+    return _photo_crop_task(
+        SOURCE_IMAGES, "everyday_photos", image_size, channels, n_train_per_class,
+        n_test_per_class, seed, crop_range=(48, 160),
+    )
+
+
+def _photo_crop_task(
+    images, name, image_size, channels, n_train_per_class, n_test_per_class, seed, *,
+    crop_range,
+) -> ImageDataset:
+    """One class per photo; train crops from the left 60%, test crops from the right 40%."""
     check_int("image_size", image_size, minimum=8)
     check_choice("channels", channels, (1, 3))
     check_int("n_train_per_class", n_train_per_class, minimum=1)
     check_int("n_test_per_class", n_test_per_class, minimum=1)
-    check_choice("task", task, PHOTO_PATCH_TASKS)
-    images = PHOTO_PATCH_TASKS[task]
     rng = np.random.default_rng(seed)
     xs, ys, tests = [], [], []
-    for label, name in enumerate(images):
-        photo = load_photo(name)
+    for label, photo_name in enumerate(images):
+        photo = load_photo(photo_name)
         for n, x_range, is_test in (
             (n_train_per_class, (0.0, 0.6), False),
             (n_test_per_class, (0.6, 1.0), True),
         ):
-            xs.append(_random_patches(photo, n, rng, image_size, x_range=x_range))
+            xs.append(_random_patches(photo, n, rng, image_size, crop_range=crop_range,
+                                      x_range=x_range))
             ys.append(np.full(n, label, dtype=np.int64))
             tests.append(np.full(n, is_test))
     x = _to_channels(np.concatenate(xs), channels)
-    name = "photo_patches" if task == "all" else f"photo_patches/{task}"
     return ImageDataset(x, np.concatenate(ys), list(images), name, np.concatenate(tests))
 
 

@@ -141,7 +141,7 @@ def _materialise(ref: _TensorRef, data: dict[str, np.ndarray], path: Path, name:
     buffer = data[ref.storage.key]
     if len(ref.size) != len(ref.stride) or any(s < 0 for s in ref.size + ref.stride):
         raise StateDictError(f"Tensor {name!r} in {path} has an invalid size/stride.")
-    last = ref.offset + sum((n - 1) * s for n, s in zip(ref.size, ref.stride) if n > 0)
+    last = ref.offset + sum((n - 1) * s for n, s in zip(ref.size, ref.stride, strict=True) if n > 0)
     if ref.offset < 0 or (min(ref.size, default=1) > 0 and last >= len(buffer)):
         raise StateDictError(
             f"Tensor {name!r} in {path} reaches past the end of its storage "
