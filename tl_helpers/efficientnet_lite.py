@@ -100,6 +100,7 @@ for _name, _info in LITE_MODELS.items():
         preprocessing="(x - 127) / 128 on 0-255 RGB, as in Google's release (inside the model)",
     )
 
+# Google's EfficientNet-Lite preprocessing: (x - 127) / 128 on 0-255 RGB
 _IMAGENET_MEAN, _IMAGENET_STD = 127.0, 128.0
 
 
@@ -198,19 +199,16 @@ def _keras_graph(arch: LiteArchitecture, input_shape, dropout: float, name: str)
     import keras
     from keras import layers
 
-    def conv_bn(x, filters, kernel, strides, prefix, activation=True, depthwise=False):
-        if depthwise:
+    def conv_bn(x, filters, kernel, strides, name, activation=True):
+        """Convolution (depthwise when ``filters`` is None), BatchNorm, optional ReLU6."""
+        if filters is None:
             x = layers.DepthwiseConv2D(kernel, strides, padding="same", use_bias=False,
-                                       name=f"{prefix}dwconv")(x)
-            bn, act = f"{prefix}bn", f"{prefix}activation"
+                                       name=f"{name}dwconv")(x)
         else:
-            conv = f"{prefix}conv" if prefix in ("stem_", "top_") else f"{prefix}_conv"
             x = layers.Conv2D(filters, kernel, strides, padding="same", use_bias=False,
-                              name=conv)(x)
-            bn = conv[: -len("conv")] + "bn"
-            act = conv[: -len("conv")] + "activation"
-        x = layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=bn)(x)
-        return layers.ReLU(6.0, name=act)(x) if activation else x
+                              name=f"{name}conv")(x)
+        x = layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=f"{name}bn")(x)
+        return layers.ReLU(6.0, name=f"{name}activation")(x) if activation else x
 
     inputs = keras.Input(shape=input_shape, name="image")
     x = layers.Rescaling(1.0 / _IMAGENET_STD, offset=-_IMAGENET_MEAN / _IMAGENET_STD,
@@ -219,9 +217,9 @@ def _keras_graph(arch: LiteArchitecture, input_shape, dropout: float, name: str)
     for b in arch.blocks:
         shortcut = x
         if b.expanded_channels != b.in_channels:
-            x = conv_bn(x, b.expanded_channels, 1, 1, f"{b.name}_expand")
-        x = conv_bn(x, None, b.kernel_size, b.strides, f"{b.name}_", depthwise=True)
-        x = conv_bn(x, b.out_channels, 1, 1, f"{b.name}_project", activation=False)
+            x = conv_bn(x, b.expanded_channels, 1, 1, f"{b.name}_expand_")
+        x = conv_bn(x, None, b.kernel_size, b.strides, f"{b.name}_")
+        x = conv_bn(x, b.out_channels, 1, 1, f"{b.name}_project_", activation=False)
         if b.residual:
             x = layers.Add(name=f"{b.name}_add")([shortcut, x])
     x = conv_bn(x, arch.head_channels, 1, 1, "top_")
