@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notebooks.py
 	$(BIN)/python bench/cached_features.py
 	$(BIN)/python bench/grading.py
-	$(BIN)/python bench/transfer.py   # the longest: about 30 minutes on 2 cores
+	$(BIN)/python bench/transfer.py   # the longest: about 1.5 hours on 2 cores (4 targets, 5 seeds)
 
 pretrain: $(STAMP)
 	$(BIN)/python -m tl_helpers.pretrain
