@@ -218,6 +218,19 @@ def main(argv=None) -> int:
     results: dict = saved.get("results", {})
     tuned: dict = saved.get("meta", {}).get("scratch_tuning", {})
     seconds: dict = saved.get("meta", {}).get("seconds_per_task", {})
+
+    def save() -> str:
+        table = format_table(results, args.backbone)
+        out.mkdir(parents=True, exist_ok=True)
+        meta = dict(
+            backbone=args.backbone, seeds=args.seeds, labels=args.labels, scratch=SCRATCH,
+            scratch_tuning=tuned, tuning_seed=TUNING_SEED, fine_tune=FINE_TUNE, lite0=LITE,
+            linear_head_C=LINEAR_HEAD_C, seconds_per_task=seconds,
+            machine=f"{platform.machine()}, {os.cpu_count()} CPU cores", quick=args.quick,
+        )
+        json_path.write_text(json.dumps(dict(meta=meta, results=results), indent=2))
+        (out / f"transfer_{args.backbone}{suffix}.md").write_text(table + "\n")
+        return table
     for task in args.tasks:
         task_started = time.perf_counter()
         sizes: dict = {}
@@ -269,20 +282,12 @@ def main(argv=None) -> int:
                 print(f"{task:>15} n={n:<3} seed={seed} "
                       + " ".join(f"{k}={v[-1]:.3f}" for k, v in cell.items() if v)
                       + f"  [{time.perf_counter() - started:.0f} s]", flush=True)
-        seconds[task] = round(time.perf_counter() - task_started, 1)
+                seconds[task] = round(time.perf_counter() - task_started, 1)
+                save()  # after every seed: a long run stopped half-way keeps what it measured
 
-    table = format_table(results, args.backbone)
-    print("\n" + table)
-    out.mkdir(parents=True, exist_ok=True)
-    meta = dict(
-        backbone=args.backbone, seeds=args.seeds, scratch=SCRATCH, scratch_tuning=tuned,
-        tuning_seed=TUNING_SEED, fine_tune=FINE_TUNE, lite0=LITE,
-        linear_head_C=LINEAR_HEAD_C, seconds_per_task=seconds,
-        machine=f"{platform.machine()}, {os.cpu_count()} CPU cores", quick=args.quick,
-    )
-    json_path.write_text(json.dumps(dict(meta=meta, results=results), indent=2))
-    (out / f"transfer_{args.backbone}{suffix}.md").write_text(table + "\n")
-    print(f"\n{time.perf_counter() - started:.0f} s on {meta['machine']}; results in {out}")
+    print("\n" + save())
+    print(f"\n{time.perf_counter() - started:.0f} s on {platform.machine()}, {os.cpu_count()} "
+          f"CPU cores; results in {out}")
     return 0
 
 
