@@ -37,7 +37,9 @@ def run_notebook(path: Path, *, cwd: Path | None = None, timeout: int = 120,
                  env: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """Execute every cell of ``path`` (errors do not stop the run) and return the notebook.
 
-    The file itself is not modified. ``env`` entries are set for the kernel.
+    The file itself is not modified. ``env`` entries are set for the kernel, after
+    ``TL_HEADLESS=1`` (no frontend: explorers draw their default view once, see
+    :mod:`tl_helpers.explorers`).
     """
     from nbclient import NotebookClient
 
@@ -51,8 +53,9 @@ def run_notebook(path: Path, *, cwd: Path | None = None, timeout: int = 120,
     except Exception as error:
         raise ValueError(f"{path} is not a readable notebook ({error}).") from None
     tool_environment()
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
+    env = {"TL_HEADLESS": "1", **(env or {})}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd or path.parent)}})

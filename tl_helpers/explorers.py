@@ -1,0 +1,97 @@
+"""ipywidgets explorers that never wait for a frontend that is not there.
+
+In JupyterLab, :func:`interact` is ``ipywidgets.interact``: sliders and drop-downs that redraw
+a plot. Run headless (nbgrader's validate/autograde, ``tl-course check``, the benchmarks, CI),
+nobody can move a slider, and widget messages can stall nbclient until the cell times out with
+the CPU idle (jupyter/nbclient#312, jupyter/nbconvert#2029). There it draws the explorer's
+default view once, with no widget at all, and returns.
+
+Headless means: nbgrader is executing the notebook (``NBGRADER_EXECUTION`` is set) or a course
+runner said so (``TL_HEADLESS=1``, set by :func:`tl_helpers.grading.execute.run_notebook`).
+
+Example:
+    >>> import os
+    >>> os.environ["TL_HEADLESS"] = "1"
+    >>> interact(lambda n, name: print(n, name), n=(0, 10), name=["a", "b"])
+    5 a
+    >>> del os.environ["TL_HEADLESS"]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["interact", "is_headless", "default_value"]
+
+
+def is_headless() -> bool:
+    """True when the notebook runs with no frontend that could show a widget."""
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return True
+    return os.environ.get("TL_HEADLESS", "").strip().lower() in ("1", "true", "yes")
+
+
+def default_value(control: Any) -> Any:
+    """The value ``ipywidgets.interact`` starts a control at, without creating a widget.
+
+    A widget gives its ``value``; ``(min, max[, step])`` gives the middle (an int for ints,
+    as interact's sliders do); a list or tuple of options or a dict gives the first option
+    (the dict's first value); a bool, number or string is itself.
+
+    Example:
+        >>> default_value((0, 10)), default_value((0.0, 1.0)), default_value(["x", "y"])
+        (5, 0.5, 'x')
+        >>> default_value({"small": 1, "big": 2}), default_value(True)
+        (1, True)
+    """
+    if hasattr(control, "value"):
+        return control.value
+    if isinstance(control, tuple) and 2 <= len(control) <= 3 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in control
+    ):
+        low, high = control[:2]
+        diff = high - low  # the arithmetic of ipywidgets' _get_min_max_value
+        value = low + diff / 2
+        if not isinstance(value, type(diff)):
+            value = low + diff // 2
+        if len(control) == 3:
+            value = low + int((value - low) / control[2]) * control[2]
+        return value
+    if isinstance(control, dict):
+        return next(iter(control.values()))
+    if isinstance(control, (list, tuple)):
+        first = control[0]
+        return first[1] if isinstance(first, tuple) and len(first) == 2 else first
+    return control
+
+
+def interact(function: Callable[..., Any], /, **controls: Any) -> Any:
+    """``ipywidgets.interact(function, **controls)``, or one default view when headless.
+
+    Args:
+        function: draws the view for one set of control values.
+        **controls: what ``ipywidgets.interact`` takes: widgets or abbreviations (a
+            ``(min, max[, step])`` tuple, a list of options, a bool, ...).
+
+    Returns:
+        What ``ipywidgets.interact`` returns in a frontend; headless, what ``function``
+        returned for the default values.
+    """
+    if not callable(function):
+        raise TypeError(f"Argument `function` must be callable. Received: {function!r}")
+    if is_headless():
+        import inspect
+
+        params = inspect.signature(function).parameters
+        values = {}
+        for name, control in controls.items():
+            default = params[name].default if name in params else inspect.Parameter.empty
+            # like interact: a parameter's own default wins over the middle of a range
+            use_default = default is not inspect.Parameter.empty and not hasattr(control, "value")
+            values[name] = default if use_default else default_value(control)
+        return function(**values)
+    import ipywidgets
+
+    return ipywidgets.interact(function, **controls)
