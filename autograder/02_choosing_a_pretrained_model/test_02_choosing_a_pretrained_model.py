@@ -126,6 +126,34 @@ def test_card_opens_nested_models(nb):
         "the parameters of the nested model count too.")
 
 
+def _flat_backbone():
+    """Rescaling -> Conv -> BatchNorm -> ReLU -> pooling, flat like EfficientNet-Lite: depth 2."""
+    keras = _keras()
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(8, 8, 3), name="image")
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="preprocess")(inputs)
+    x = keras.layers.Conv2D(4, 3, strides=2, use_bias=False, name="stem_conv")(x)
+    x = keras.layers.BatchNormalization(name="stem_bn")(x)
+    x = keras.layers.ReLU(6.0, name="stem_activation")(x)
+    outputs = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    return keras.Model(inputs, outputs, name="flat_backbone")
+
+
+@pytest.mark.grade_id("a02_model_card")
+def test_card_flat_backbone(nb):
+    """A flat backbone with preprocessing inside: only layers with weights count in depth"""
+    card = _card(nb, _flat_backbone())
+    assert card["parameters"] == 3 * 3 * 3 * 4 + 4 * 4 and card["trainable_parameters"] == 116, (
+        f"a 3x3 convolution from 3 to 4 channels without bias (108 weights) and a "
+        f"BatchNormalization over 4 channels (16) make 124 parameters, 116 trainable; got "
+        f"{card['parameters']} ({card['trainable_parameters']} trainable).")
+    assert card["depth"] == 2, (
+        f"only the convolution and the BatchNormalization own weights (the preprocessing, "
+        f"activation and pooling layers do not): depth 2; got {card['depth']}.")
+    assert tuple(card["input_shape"]) == (8, 8, 3) and tuple(card["output_shape"]) == (4,), (
+        "the shapes leave out the batch axis: (8, 8, 3) in, (4,) out.")
+
+
 @pytest.mark.grade_id("a02_model_card")
 def test_card_file_size_and_format(nb, tmp_path):
     """Size on disk and format come from the file; .weights.h5 is one format"""
@@ -616,6 +644,41 @@ def test_logme_is_the_maximum_evidence(nb, n, d, c, noise):
         "LogME is the mean over classes of (maximised log evidence) / N. Check each term of "
         "the formula, that sigma has D values (zeros added when N < D), that m^2 and r^2 are "
         "recomputed with the final alpha and beta, and that you iterate to convergence."))
+
+
+def _exact_fit_limit(f, y):
+    """The evidence's limit as beta -> infinity (N <= D, rank N), from the Gram matrix F F^T."""
+    f = np.asarray(f, dtype=np.float64)
+    n = len(f)
+    gram = f @ f.T
+    _, logdet = np.linalg.slogdet(gram)
+    values = []
+    for k in np.unique(y):
+        yk = (y == k).astype(np.float64)
+        m0 = yk @ np.linalg.solve(gram, yk)
+        values.append((n / 2 * np.log(n / m0) - 0.5 * logdet - n / 2
+                       - n / 2 * np.log(2 * np.pi)) / n)
+    return float(np.mean(values))
+
+
+@pytest.mark.grade_id("a02_logme")
+@pytest.mark.parametrize("n,d,c,noise", [(20, 60, 2, 0.5), (30, 80, 3, 0.1)],
+                         ids=["exact_fit_a", "exact_fit_b"])
+def test_logme_fewer_examples_than_features(nb, n, d, c, noise):
+    """N <= D: labels fit exactly, the evidence's supremum is its limit as beta grows"""
+    f, y = _problem(n, d, c, noise, seed=7)
+    got = nb.logme(f, y)
+    tl.check_type(got, float, "logme(features, labels)", hint="return a Python float.")
+    assert np.isfinite(got), (
+        f"with {n} examples and {d} features LogME should be finite, got {got}. When N <= D "
+        "the iteration drives beta towards infinity: use the larger of the evidence after the "
+        "iteration (non-finite counts as -inf) and the closed-form limit L_inf.")
+    tl.check_close(got, _exact_fit_limit(f, y), "LogME with N <= D", atol=1e-3, rtol=0, hint=(
+        "here the evidence grows all the way as beta -> infinity, so LogME is the limit "
+        "L_inf = N/2 log(N / m0^2) - 1/2 sum(log sigma_i) - N/2 - N/2 log(2 pi), per class, "
+        "divided by N."))
+    tl.check_close(nb.logme(f * 100.0, y), got, "LogME with N <= D of features x 100",
+                   atol=1e-3, rtol=0, hint="the limit is invariant to rescaling too.")
 
 
 @pytest.mark.grade_id("a02_logme")

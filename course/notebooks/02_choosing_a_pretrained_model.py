@@ -9,7 +9,8 @@
 #    and say what each column does and does not tell you about *your* task;
 # 2. compute a **model card** (parameters, depth, input and output shapes, size on disk, file
 #    format) for any Keras model;
-# 3. measure **latency** robustly: warm-up calls excluded, the median of many runs reported;
+# 3. measure **latency** robustly: warm-up calls excluded, the median of many runs reported, the
+#    model run the way it will be deployed;
 # 4. recognise a model file's **framework** from its extension *and* its contents (`.keras`,
 #    `.h5`, `.pt`/`.pth`, `.onnx`, `.tflite`, `.safetensors`);
 # 5. build the **Pareto front** over accuracy, size and latency and **pick a model under a
@@ -20,8 +21,10 @@
 # **Scenario.** A start-up builds a hand-held field microscope. A small board next to the
 # camera must say which of 10 kinds of image it is looking at (brick, grass, gravel, cells,
 # retina, moon, ...). The firmware leaves little room for the model file, the board must answer
-# quickly, and the team has labelled only 20 images per class. The shelf holds several pretrained
-# models. Which one do you ship? You will answer with numbers this notebook measures.
+# quickly, and the team has labelled only 20 images per class. The shelf holds three real
+# ImageNet models of one family (EfficientNet-Lite0, -Lite1, -Lite2) and two small backbones
+# the team could pretrain itself. Which one do you ship? You will answer with numbers this
+# notebook measures.
 
 # %% [markdown]
 # ## Setup
@@ -56,14 +59,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from IPython.display import Markdown, display
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, spearmanr
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 import tl_helpers as tl
 
 tf.zeros(1)  # TensorFlow's first-use log line lands here, not in a graded cell
+# One thread for NumPy's linear algebra: on 2 cores shared with TensorFlow's threads, its
+# threads waiting for each other made small fits (200 x 1,280 features) many times slower.
+threadpool_limits(limits=1, user_api="blas")
 keras.utils.set_random_seed(tl.config.SEED)
 WORK_DIR = Path(tempfile.mkdtemp(prefix="tl02_"))  # every file this notebook writes goes here
 
@@ -110,8 +117,9 @@ markdown_table(keras_rows, ["name", "family", "year", "parameters", "size_mb", "
 # The plot below shows the trade-off the table hides: accuracy against size, on a log scale.
 
 # %%
-ax = tl.plot_model_selection(keras_rows, x="size_mb", y="top1", size="parameters", label="name")
-ax.set_xscale("log")
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+ax.set_xscale("log")  # scales and limits first: the labels are placed for them
+tl.plot_model_selection(keras_rows, x="size_mb", y="top1", size="parameters", label="name", ax=ax)
 ax.set_xlabel("size of the ImageNet weights file (MB, log scale)")
 ax.set_ylabel("ImageNet top-1 accuracy")
 plt.show()
@@ -144,9 +152,9 @@ display(Markdown(
 # architecture has a smallest input it accepts:
 
 # %%
-for name in ["course_mobilenet", "course_resnet", "mobilenet_v2", "efficientnet_b0"]:
+for name in ["efficientnet_lite0", "course_mobilenet", "course_resnet", "mobilenet_v2"]:
     spec = tl.get_backbone_spec(name)
-    print(f"{name:17s} family {spec.family:13s} default input {spec.default_input_size:3d}, "
+    print(f"{name:18s} family {spec.family:17s} default input {spec.default_input_size:3d}, "
           f"smallest input {spec.min_input_size:2d}, feature size {spec.feature_size}")
 try:
     tl.load_backbone("mobilenet_v2", weights=None, input_shape=(16, 16, 3))
@@ -156,49 +164,40 @@ except ValueError as error:
 # %% [markdown]
 # ## The candidates
 #
-# Only two backbones in this course have pretrained weights that work offline
-# (`course_mobilenet` and `course_resnet`, pretrained by the course on patches of photos that
-# ship inside Python packages). To get an honest shelf of candidates we add what a
-# practitioner could also ship:
+# Five backbones are on the shelf, and all of them work offline:
 #
-# * the same two architectures with **random** weights (`weights=None`): same size and speed,
-#   no pretraining;
-# * the pretrained networks **cut** after an earlier block (`block1`, `block2`), with global
-#   average pooling on top: smaller and faster, with more generic features.
+# * **EfficientNet-Lite0, -Lite1, -Lite2** (`efficientnet_lite0/1/2`, `weights="imagenet"`):
+#   Google's 2020 variants of EfficientNet for phones and edge accelerators, trained on
+#   ImageNet (1.28 million photos, 1,000 classes). Their weights ship inside Python packages.
+#   The three differ in depth, width and **native input size**.
+# * The course backbones **`course_mobilenet`** and **`course_resnet`** (`weights="course"`):
+#   small networks that the course pretrained itself on patches of 13 photos. They stand for
+#   the model you could pretrain on your own data; nobody publishes an ImageNet accuracy for
+#   them.
 #
-# Each candidate is saved as a `.keras` file, as you would ship it.
+# Each backbone takes raw 0-255 RGB images and returns one pooled feature vector per image
+# (preprocessing is inside the model). The board's camera gives **96x96** patches, so every
+# candidate is built for 96x96 inputs (Part 2 measures what the Lite models' native sizes would
+# cost). Each candidate is saved as a `.keras` file, as you would ship it, and the target data
+# (patches of the 10 kinds of image, none of them seen in pretraining) is loaded once.
 
 # %%
-CUT_LAYERS = {"mobilenet": {"block1": "block1_pw_relu", "block2": "block2_pw_relu"},
-              "resnet": {"block1": "block1_out", "block2": "block2_out"}}
-
-
-def cut_backbone(base_model, layer_name, name):
-    """The part of base_model up to layer_name, with global average pooling (plumbing)."""
-    pooled = keras.layers.GlobalAveragePooling2D(name="cut_pool")(
-        base_model.get_layer(layer_name).output)
-    return keras.Model(base_model.input, pooled, name=name)
-
-
-def renamed(model, name):
-    """The same model (same layers and weights) under another name (plumbing)."""
-    return keras.Model(model.input, model.output, name=name)
-
-
-candidates = {}
-for arch in ["mobilenet", "resnet"]:
-    pretrained = tl.load_backbone(f"course_{arch}", weights="course")
-    candidates[arch] = renamed(pretrained, arch)
-    candidates[f"{arch}_random"] = renamed(tl.load_backbone(f"course_{arch}", weights=None),
-                                           f"{arch}_random")
-    for block, layer_name in CUT_LAYERS[arch].items():
-        candidates[f"{arch}_{block}"] = cut_backbone(pretrained, layer_name, f"{arch}_{block}")
-
+IMAGE_SIZE = 96
+lite_names = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
+CANDIDATE_WEIGHTS = {"efficientnet_lite0": "imagenet", "efficientnet_lite1": "imagenet",
+                     "efficientnet_lite2": "imagenet", "course_mobilenet": "course",
+                     "course_resnet": "course"}
+candidates = {name: tl.load_backbone(name, weights=weights,
+                                     input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
+              for name, weights in CANDIDATE_WEIGHTS.items()}
 saved_paths = {}
 for name, model in candidates.items():
     saved_paths[name] = WORK_DIR / f"{name}.keras"
     model.save(saved_paths[name])
+target = tl.load_photo_patches(image_size=IMAGE_SIZE, n_train_per_class=30, n_test_per_class=40)
 print(f"{len(candidates)} candidates saved in {WORK_DIR}:", ", ".join(candidates))
+print(f"target task: {target.num_classes} classes ({', '.join(target.class_names)}), "
+      f"{len(target.x)} patches of {IMAGE_SIZE}x{IMAGE_SIZE}")
 
 # %% [markdown]
 # ## Part 1 - A model card for any Keras model (3 points)
@@ -286,17 +285,18 @@ def compute_model_card(model, path=None):
     ### END SOLUTION
 
 # %% [tests] a02_model_card points=3
-_card = compute_model_card(candidates["mobilenet"], saved_paths["mobilenet"])
+_card = compute_model_card(candidates["course_mobilenet"], saved_paths["course_mobilenet"])
 tl.check_type(_card, dict, "compute_model_card(...)", hint="return a plain dict.")
 assert _card["parameters"] == tl.model_card("course_mobilenet")["parameters"], (
     f"course_mobilenet has {tl.model_card('course_mobilenet')['parameters']:,} parameters "
     f"(its documented card), your card says {_card['parameters']}. Count every weight, "
     "trainable and non-trainable (BatchNorm moving statistics too).")
-assert _card["input_shape"] == (32, 32, 3) and _card["output_shape"] == (128,), (
-    "input_shape/output_shape should leave out the batch axis: (32, 32, 3) and (128,).")
-tl.check_close(_card["size_mb"], os.path.getsize(saved_paths["mobilenet"]) / 1e6, "size_mb",
-               hint="size on disk is os.path.getsize(path) / 1e6.")
-assert _card["file_format"] == ".keras", "file_format of 'mobilenet.keras' should be '.keras'."
+assert _card["input_shape"] == (96, 96, 3) and _card["output_shape"] == (128,), (
+    "input_shape/output_shape should leave out the batch axis: (96, 96, 3) and (128,).")
+tl.check_close(_card["size_mb"], os.path.getsize(saved_paths["course_mobilenet"]) / 1e6,
+               "size_mb", hint="size on disk is os.path.getsize(path) / 1e6.")
+assert _card["file_format"] == ".keras", (
+    "file_format of 'course_mobilenet.keras' should be '.keras'.")
 print("compute_model_card: sanity checks passed.")
 ### BEGIN HIDDEN TESTS
 from tl_helpers.grading import grade_cell
@@ -304,12 +304,33 @@ grade_cell("a02_model_card", points=3, namespace=globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The cards of our candidates, side by side:
+# The cards of our candidates, side by side, with what the published model cards
+# (`tl.model_card`) say about the same networks:
 
 # %%
 cards = {name: compute_model_card(model, saved_paths[name]) for name, model in candidates.items()}
-markdown_table(list(cards.values()), ["name", "parameters", "trainable_parameters", "depth",
-                                      "input_shape", "output_shape", "size_mb", "file_format"])
+for name, card in cards.items():
+    published = tl.model_card(name)
+    card["published_parameters"] = published["parameters"]
+    card["native_input"] = tl.get_backbone_spec(name).default_input_size
+    card["top1"] = published.get("top1")  # ImageNet top-1; None for the course backbones
+markdown_table(list(cards.values()), ["name", "parameters", "published_parameters", "depth",
+                                      "input_shape", "output_shape", "size_mb", "native_input",
+                                      "top1"])
+lite0 = cards["efficientnet_lite0"]
+classifier = 1280 * 1000 + 1000  # ImageNet head: 1,280 features x 1,000 classes + 1,000 biases
+display(Markdown(
+    f"Our `efficientnet_lite0` has **{lite0['parameters']:,}** parameters, its published card "
+    f"{lite0['published_parameters']:,}: a difference of "
+    f"{lite0['published_parameters'] - lite0['parameters']:,}, which "
+    + ("is exactly" if lite0["published_parameters"] - lite0["parameters"] == classifier
+       else "is not")
+    + f" the size of the ImageNet classifier we left out (1,280 x 1,000 weights + 1,000 biases "
+    f"= {classifier:,}). The course backbones' cards match exactly: "
+    f"**{all(cards[n]['parameters'] == cards[n]['published_parameters'] for n in ('course_mobilenet', 'course_resnet'))}**. "
+    f"The largest file, `efficientnet_lite2`, is "
+    f"{cards['efficientnet_lite2']['size_mb'] / cards['course_mobilenet']['size_mb']:.0f}x the "
+    f"smallest, `course_mobilenet`. Only the Lite models come with an ImageNet top-1."))
 
 # %% [markdown]
 # Does your `compute_model_card` agree with the Keras table? `keras.applications.MobileNetV2(weights=None)`
@@ -332,10 +353,11 @@ del mobilenet_v2
 display(Markdown(
     f"Parameters match the documentation: **{mnv2_card['parameters'] == documented['parameters']}**"
     f"; depth matches: **{mnv2_card['depth'] == documented['depth']}**. The file sizes need not "
-    f"agree exactly: the documented figure is for Keras' own ImageNet weights file. Our "
-    f"pretrained course backbones are {documented['parameters'] / cards['resnet']['parameters']:.0f}"
-    f"x (`resnet`) and {documented['parameters'] / cards['mobilenet']['parameters']:.0f}x "
-    f"(`mobilenet`) smaller than MobileNetV2: the size range of an edge device."))
+    f"agree exactly: the documented figure is for Keras' own ImageNet weights file. MobileNetV2 "
+    f"has {documented['parameters'] / cards['efficientnet_lite0']['parameters']:.1f}x the "
+    f"parameters of our `efficientnet_lite0` and "
+    f"{documented['parameters'] / cards['course_mobilenet']['parameters']:.0f}x those of "
+    f"`course_mobilenet`."))
 
 # %% [markdown]
 # ## Part 2 - Latency, measured robustly (3 points)
@@ -343,12 +365,12 @@ display(Markdown(
 # How long does one prediction take? Time a model naively and you get a mess: the **first
 # calls** are slow (TensorFlow allocates memory, picks kernels, builds its graph), and later
 # calls jitter because other programs share the CPU. Look at the time of each of the first
-# 30 calls of `resnet` on one image:
+# 30 calls of a fresh `course_resnet` on one 96x96 image:
 
 # %%
-one_image = tl.load_photo_patches(n_train_per_class=1, n_test_per_class=1).x[:1].astype(
-    "float32")
-trace_model = tl.load_backbone("course_resnet", weights=None)  # a fresh, never-called model
+one_image = target.x[:1].astype("float32")
+trace_model = tl.load_backbone("course_resnet", weights=None,
+                               input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))  # never called yet
 call_ms = []
 for _ in range(30):
     start = time.perf_counter()
@@ -427,11 +449,11 @@ def measure_latency(model, batch, n_warmup=3, n_runs=20):
     ### END SOLUTION
 
 # %% [tests] a02_measure_latency points=3
-_ms = measure_latency(candidates["mobilenet"], one_image, n_warmup=2, n_runs=5)
+_ms = measure_latency(candidates["course_mobilenet"], one_image, n_warmup=2, n_runs=5)
 tl.check_type(_ms, float, "measure_latency(...)", hint="return float(np.median(times_ms)).")
-tl.check_between(_ms, 0.01, 5000, "the latency of mobilenet on one image (ms)",
+tl.check_between(_ms, 0.01, 5000, "the latency of course_mobilenet on one image (ms)",
                  hint="return milliseconds, not seconds: multiply perf_counter seconds by 1000.")
-tl.check_raises(lambda: measure_latency(candidates["mobilenet"], one_image, n_runs=0),
+tl.check_raises(lambda: measure_latency(candidates["course_mobilenet"], one_image, n_runs=0),
                 ValueError, "measure_latency(..., n_runs=0)", match="n_runs",
                 hint="check n_runs >= 1 before timing anything.")
 print(f"measure_latency: sanity checks passed ({_ms:.1f} ms).")
@@ -441,12 +463,67 @@ grade_cell("a02_measure_latency", points=3, namespace=globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The latency of every candidate on one image (batch size 1, as on the device):
+# ### Measure the model the way you will deploy it
+#
+# `model(batch, training=False)` in plain Python runs the network **eagerly**: one layer after
+# the other, each dispatched from Python. For a deep network (`efficientnet_lite0` has
+# 100+ layers) that dispatching can cost more than the arithmetic. A deployed model runs as a
+# compiled **graph** instead (TensorFlow Lite on the board; `tf.function` here). `as_graph`
+# below (plumbing) wraps a model into a graph-compiled callable that your `measure_latency`
+# times like any model; its first call builds the graph, which is one more reason for warm-up.
 
 # %%
-for name, model in candidates.items():
-    cards[name]["latency_ms"] = measure_latency(model, one_image, n_warmup=3, n_runs=15)
+def as_graph(model):
+    """``model``'s inference pass compiled once into a TensorFlow graph (plumbing).
+
+    Returns a callable ``(batch, training=False)``, so that ``measure_latency`` can time it.
+    """
+    forward = tf.function(lambda batch: model(batch, training=False))
+
+    def call(batch, training=False):
+        return forward(tf.convert_to_tensor(batch))
+
+    return call
+
+
+eager_ms = measure_latency(candidates["efficientnet_lite0"], one_image, n_warmup=2, n_runs=5)
+graphs = {name: as_graph(model) for name, model in candidates.items()}
+for name in candidates:
+    cards[name]["latency_ms"] = measure_latency(graphs[name], one_image, n_warmup=3, n_runs=20)
+display(Markdown(
+    f"`efficientnet_lite0` on one image: **{eager_ms:.1f} ms** eagerly, "
+    f"**{cards['efficientnet_lite0']['latency_ms']:.1f} ms** as a graph "
+    f"({eager_ms / cards['efficientnet_lite0']['latency_ms']:.1f}x). Every latency below is "
+    f"the graph's, batch size 1 (the board sees one image at a time), median of 20 calls:"))
 markdown_table(list(cards.values()), ["name", "parameters", "depth", "size_mb", "latency_ms"])
+
+# %% [markdown]
+# ### What the native input size would cost
+#
+# The Lite models were trained on ImageNet at **their own** input sizes (224, 240 and 260
+# pixels); we run them at 96. Convolutional networks accept other sizes, but the cost of a
+# convolution grows with the number of pixels, and features computed far from the training
+# size can be worse. The next cell builds `efficientnet_lite0` at its native size and times it
+# against the 96-px model, the two measurements one right after the other (so that both see
+# the same load on the machine).
+
+# %%
+native_sizes = {name: tl.get_backbone_spec(name).default_input_size for name in lite_names}
+native_size = native_sizes["efficientnet_lite0"]
+native = tl.load_backbone("efficientnet_lite0", weights="imagenet",
+                          input_shape=(native_size, native_size, 3))
+native_image = tf.image.resize(one_image, (native_size, native_size)).numpy()
+native_ms = measure_latency(as_graph(native), native_image, n_warmup=2, n_runs=10)
+small_ms = measure_latency(graphs["efficientnet_lite0"], one_image, n_warmup=1, n_runs=10)
+del native
+display(Markdown(
+    "Native input sizes: "
+    + ", ".join(f"`{n}` {s} px ({(s / IMAGE_SIZE) ** 2:.1f}x the pixels of {IMAGE_SIZE} px)"
+                for n, s in native_sizes.items())
+    + f". `efficientnet_lite0` at {native_size} px took **{native_ms:.1f} ms** per image, "
+    f"at {IMAGE_SIZE} px **{small_ms:.1f} ms**: {native_ms / small_ms:.1f}x. For the board's "
+    f"budget we stay at {IMAGE_SIZE} px; the accuracy measured in Part 4 is the accuracy **at "
+    f"{IMAGE_SIZE} px**, which need not follow the ImageNet ranking made at 224-260 px."))
 
 # %% [markdown]
 # ## Part 3 - What framework is this file? (3 points)
@@ -480,8 +557,8 @@ def write_bytes(name, data):
 
 
 # Keras: a real model and real weights
-candidates["mobilenet"].save(FORMAT_DIR / "mobilenet.keras")
-candidates["mobilenet"].save_weights(FORMAT_DIR / "mobilenet.weights.h5")
+candidates["course_mobilenet"].save(FORMAT_DIR / "mobilenet.keras")
+candidates["course_mobilenet"].save_weights(FORMAT_DIR / "mobilenet.weights.h5")
 # PyTorch >= 1.6: a zip archive holding <name>/data.pkl; older PyTorch: a bare pickle
 with zipfile.ZipFile(FORMAT_DIR / "resnet18.pth", "w") as archive:
     archive.writestr("resnet18/data.pkl", pickle.dumps({"fc.weight": "storage 0"}, protocol=2))
@@ -599,41 +676,54 @@ markdown_table(detected, ["file", "framework", "error"])
 # ## Part 4 - The Pareto front and a deployment budget (2 + 2 points)
 #
 # Size and latency are measured; now the accuracy **on our task**. The target is the 10-class
-# photo-patch task (textures, microscopy, medical and astronomy images that the course backbones
-# never saw). For each candidate we extract frozen features once (cached on disk), then train a
-# **linear probe** (logistic regression on the frozen features) on 20 labelled images per
-# class and score it on a fixed test set of 100 patches per class, for 3 random draws of the
-# training images. These are linear-probe accuracies, not fine-tuned ones.
+# photo-patch task (textures, microscopy, medical and astronomy images). For each candidate we
+# extract frozen features once (cached on disk: the first run of this notebook pays for it),
+# then train a **linear probe** (standardised features + logistic regression) on
+# `N_PER_CLASS` labelled patches per class and score it on a fixed test set of 40 patches per
+# class, for 3 random draws of the training patches. These are linear-probe accuracies at
+# 96 px, not fine-tuned ones: the *transfer accuracy* of each frozen backbone.
 
 # %%
 N_PER_CLASS, SEEDS = 20, (0, 1, 2)
-target = tl.load_photo_patches(n_train_per_class=50, n_test_per_class=100)
-features = {name: tl.extract_features(model, target.x, progress=False)
-            for name, model in candidates.items()}
+extract_start = time.perf_counter()
+features = {name: tl.extract_features(model, target.x, batch_size=32, progress=False)
+            for name, model in candidates.items()}  # batch 32: less memory than the default 128
+extract_seconds = time.perf_counter() - extract_start
 splits = [tl.few_shot_indices(target, N_PER_CLASS, seed=seed) for seed in SEEDS]
 
 probe_start = time.perf_counter()
 for name, feats in features.items():
     accuracies = []
     for train_idx, test_idx in splits:
-        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
         probe.fit(feats[train_idx], target.y[train_idx])
         accuracies.append(probe.score(feats[test_idx], target.y[test_idx]))
     cards[name]["accuracy"] = float(np.mean(accuracies))
     cards[name]["accuracy_std"] = float(np.std(accuracies))
 probe_seconds = time.perf_counter() - probe_start
 
-table = [{k: card[k] for k in ("name", "accuracy", "accuracy_std", "size_mb", "latency_ms")}
-         for card in cards.values()]
-markdown_table(table, ["name", "accuracy", "accuracy_std", "size_mb", "latency_ms"])
+table = [{k: card[k] for k in ("name", "accuracy", "accuracy_std", "size_mb", "latency_ms",
+                               "top1")} for card in cards.values()]
+markdown_table(table, ["name", "accuracy", "accuracy_std", "size_mb", "latency_ms", "top1"])
+best_lite = max(lite_names, key=lambda n: cards[n]["accuracy"])
+best_course = max(["course_mobilenet", "course_resnet"], key=lambda n: cards[n]["accuracy"])
+by_top1 = sorted(lite_names, key=lambda n: -cards[n]["top1"])
+by_accuracy = sorted(lite_names, key=lambda n: -cards[n]["accuracy"])
 display(Markdown(
     f"Test set: {len(splits[0][1])} patches; training: {len(splits[0][0])} labelled patches per "
-    f"draw. Pretraining matters: `mobilenet` {cards['mobilenet']['accuracy']:.3f} vs "
-    f"`mobilenet_random` {cards['mobilenet_random']['accuracy']:.3f}; `resnet` "
-    f"{cards['resnet']['accuracy']:.3f} vs `resnet_random` {cards['resnet_random']['accuracy']:.3f}"
-    f" (same size and speed). Cutting costs little: `resnet_block1` "
-    f"{cards['resnet_block1']['accuracy']:.3f} at {cards['resnet_block1']['size_mb']:.3f} MB vs "
-    f"`resnet` {cards['resnet']['accuracy']:.3f} at {cards['resnet']['size_mb']:.3f} MB."))
+    f"draw. Feature extraction took {extract_seconds:.1f} s (less when the cache already held "
+    f"the features). The best ImageNet model, **{best_lite}** "
+    f"({cards[best_lite]['accuracy']:.3f}), is "
+    f"{cards[best_lite]['accuracy'] - cards[best_course]['accuracy']:+.3f} above the best course "
+    f"backbone, **{best_course}** ({cards[best_course]['accuracy']:.3f}), with a file "
+    f"{cards[best_lite]['size_mb'] / cards[best_course]['size_mb']:.0f}x as large and "
+    f"{cards[best_lite]['latency_ms'] / cards[best_course]['latency_ms']:.1f}x the latency. "
+    f"Within the Lite family, ImageNet top-1 orders the models {' > '.join(by_top1)}; transfer "
+    f"accuracy at 96 px orders them {' > '.join(by_accuracy)}"
+    + (" (the same order)." if by_top1 == by_accuracy else
+       ": **not** the ImageNet order. A higher ImageNet top-1 did not buy a higher accuracy on "
+       "this task at this input size; differences smaller than `accuracy_std` are within the "
+       "noise of the draws.")))
 
 # %% [markdown]
 # No single model wins on accuracy, size *and* latency. A model is **dominated** when another
@@ -699,13 +789,16 @@ grade_cell("a02_pareto_front", points=2, namespace=globals())
 
 # %%
 front = pareto_front(table)
-ax = tl.plot_model_selection(table, x="latency_ms", y="accuracy", size="size_mb",
-                             highlight=front)
-ax.set_xlabel("latency on one image (ms, median)")
-ax.set_ylabel("linear-probe accuracy")
+fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
+ax.set_xscale("log")  # scales and limits first: the labels are placed for them
+tl.plot_model_selection(table, x="latency_ms", y="accuracy", size="size_mb", highlight=front,
+                        ax=ax)
+ax.set_xlabel("latency on one image (ms, median, log scale)")
+ax.set_ylabel("linear-probe accuracy at 96 px")
 plt.show()
 dominated = [row["name"] for row in table if row["name"] not in front]
-display(Markdown(f"Pareto front: **{', '.join(front)}**. Dominated: {', '.join(dominated)}."))
+display(Markdown(f"Pareto front: **{', '.join(front)}**. Dominated: "
+                 f"{', '.join(dominated) or 'none'}."))
 
 # %% [markdown]
 # A deployment budget turns the front into a decision: among the models that fit **both** the
@@ -770,15 +863,15 @@ grade_cell("a02_pick_under_budget", points=2, namespace=globals())
 # numbers are the product team's requirements, not results:
 
 # %%
-MAX_MB, MAX_MS, BOARD_SLOWDOWN = 0.5, 100.0, 4.0
+MAX_MB, MAX_MS, BOARD_SLOWDOWN = 16.0, 200.0, 3.0
 board_table = [dict(row, latency_ms=row["latency_ms"] * BOARD_SLOWDOWN) for row in table]
 choice = pick_under_budget(board_table, MAX_MB, MAX_MS)
 fitting = [r["name"] for r in board_table if r["size_mb"] <= MAX_MB and r["latency_ms"] <= MAX_MS]
 chosen = cards[choice] if choice else None
 display(Markdown(
-    f"Budget: {MAX_MB} MB and {MAX_MS:.0f} ms on the board ({MAX_MS / BOARD_SLOWDOWN:.0f} ms "
+    f"Budget: {MAX_MB:g} MB and {MAX_MS:.0f} ms on the board ({MAX_MS / BOARD_SLOWDOWN:.0f} ms "
     f"here). Models that fit: {', '.join(fitting) or 'none'}. Choice: **{choice}**"
-    + (f" (accuracy {chosen['accuracy']:.3f}, {chosen['size_mb']:.3f} MB, "
+    + (f" (accuracy {chosen['accuracy']:.3f}, {chosen['size_mb']:.1f} MB, "
        f"{chosen['latency_ms']:.1f} ms here). Without the budget the most accurate is "
        f"**{max(table, key=lambda r: r['accuracy'])['name']}** "
        f"({max(r['accuracy'] for r in table):.3f})." if chosen else ".")
@@ -789,8 +882,9 @@ display(Markdown(
 #
 # Drag the sliders. Left: accuracy against size, right: accuracy against latency on the board;
 # the grey areas are outside the budget and the red circle is `pick_under_budget`'s choice.
-# Things to try: how small can the size budget get before the choice changes? Is there a budget
-# for which a model *off* the Pareto front is chosen?
+# Things to try: how small can the size budget get before the choice changes? Which latency
+# budget makes the team give up the ImageNet models? Is there a budget for which a model *off*
+# the Pareto front is chosen?
 
 # %%
 def show_budget(max_mb, max_ms):
@@ -798,24 +892,25 @@ def show_budget(max_mb, max_ms):
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
     for ax, column, limit, label in ((left, "size_mb", max_mb, "size on disk (MB)"),
                                      (right, "latency_ms", max_ms, "latency on the board (ms)")):
+        high = max(max(r[column] for r in board_table), limit) * 1.15
+        ax.set_xlim(0, high)  # limits first: the labels are placed for them
+        ax.axvspan(limit, high, color="0.85", zorder=0)
         tl.plot_model_selection(board_table, x=column, y="accuracy", size=None,
                                 highlight=[pick] if pick else None, ax=ax)
-        high = max(max(r[column] for r in board_table), limit) * 1.15
-        ax.axvspan(limit, high, color="0.85", zorder=0)
-        ax.set_xlim(0, high)
         ax.set_xlabel(label)
     left.set_ylabel("linear-probe accuracy")
     right.set_ylabel("")
-    fig.suptitle(f"budget {max_mb:.2f} MB, {max_ms:.0f} ms: choice = {pick}", fontsize=10)
+    fig.suptitle(f"budget {max_mb:.1f} MB, {max_ms:.0f} ms: choice = {pick}", fontsize=10)
     plt.show()
 
 
+slowest_ms = max(r["latency_ms"] for r in board_table)
 budget_explorer = widgets.interactive(
     show_budget,
-    max_mb=widgets.FloatSlider(value=MAX_MB, min=0.05, max=1.5, step=0.05, readout_format=".2f",
+    max_mb=widgets.FloatSlider(value=MAX_MB, min=0.1, max=25.0, step=0.1, readout_format=".1f",
                                description="max MB", continuous_update=False),
-    max_ms=widgets.FloatSlider(value=MAX_MS, min=5.0, max=250.0, step=5.0,
-                               description="max ms", continuous_update=False))
+    max_ms=widgets.FloatSlider(value=MAX_MS, min=1.0, max=float(np.ceil(slowest_ms * 1.5)),
+                               step=1.0, description="max ms", continuous_update=False))
 display(budget_explorer)
 
 # %% [markdown]
@@ -850,8 +945,23 @@ display(budget_explorer)
 # $\alpha, \beta$ and evaluate $\mathcal{L}$. LogME is the **mean over classes of
 # $\mathcal{L}/N$**.
 #
+# **Fewer examples than features.** Our Lite features have $D = 1280$ dimensions and we have
+# $N = 200$ labelled images. When $N \le D$ and $F$ has rank $N$ (`np.linalg.matrix_rank(F) == N`)
+# a linear model can fit any labels exactly, and the evidence of a class may keep growing as
+# the noise precision $\beta \to \infty$: the iteration then drives $t$ towards 0 and never
+# converges. The limit has a closed form, with $m_0^2 = \sum_{i=1}^{N} x_i^2 / \sigma_i$ over the
+# $N$ non-zero $\sigma_i$:
+#
+# $$\mathcal{L}_\infty = \tfrac{N}{2}\log\frac{N}{m_0^2} - \tfrac{1}{2}\sum_{i=1}^{N}\log\sigma_i
+#   - \tfrac{N}{2} - \tfrac{N}{2}\log 2\pi .$$
+#
+# In that case (and only then) the class's maximised evidence is the **larger** of
+# $\mathcal{L}$ after the iteration and $\mathcal{L}_\infty$ (a non-finite $\mathcal{L}$ counts
+# as $-\infty$). Silence NumPy's overflow warnings there (`np.errstate(all="ignore")`).
+#
 # Work in float64. Do **not** add constants such as `+ 1e-5` to $m^2$ or $r^2$ (some published
-# code does): they break LogME's invariance to rescaling the features.
+# code does, which also hides the $N \le D$ case): they break LogME's invariance to rescaling
+# the features.
 
 # %% [answer] a02_logme
 def logme(features, labels):
@@ -865,7 +975,9 @@ def logme(features, labels):
 
     Returns:
         A Python ``float``: the mean over the classes present in ``labels`` of the maximised log
-        evidence divided by ``N`` (higher = features more transferable to these labels).
+        evidence divided by ``N`` (higher = features more transferable to these labels). When
+        ``N <= D`` and ``features`` has rank ``N``, a class's maximised evidence is the larger
+        of the iteration's result and the limit ``L_inf`` given above.
 
     Raises:
         ValueError: ``features`` is not 2-D, has fewer than 2 rows or non-finite values (the
@@ -904,23 +1016,33 @@ def logme(features, labels):
         r2 = np.sum(x2 * (t / (t + sigma)) ** 2) + outside
         return gamma, m2, r2
 
+    exact_fit = n <= d and np.linalg.matrix_rank(f) == n  # labels can be fit exactly
     evidences = []
     for k in classes:
         yk = (y == k).astype(np.float64)
-        x2 = (u.T @ yk) ** 2
+        x = u.T @ yk
+        x2 = x ** 2
         outside = max(float(yk @ yk - x2.sum()), 0.0)
         alpha, beta = 1.0, 1.0
-        for _ in range(100):
-            t = alpha / beta
-            gamma, m2, r2 = stats(t, x2, outside)
-            alpha = gamma / max(m2, tiny)
-            beta = (n - gamma) / max(r2, tiny)
-            if abs(alpha / beta - t) <= 1e-3 * t:
-                break
-        _, m2, r2 = stats(alpha / beta, x2, outside)
-        evidence = (d / 2 * np.log(alpha) + n / 2 * np.log(beta)
-                    - 0.5 * np.sum(np.log(alpha + beta * sigma_all))
-                    - beta / 2 * r2 - alpha / 2 * m2 - n / 2 * np.log(2 * np.pi))
+        with np.errstate(all="ignore"):
+            for _ in range(100):
+                t = alpha / beta
+                gamma, m2, r2 = stats(t, x2, outside)
+                alpha = gamma / max(m2, tiny)
+                beta = (n - gamma) / max(r2, tiny)
+                if abs(alpha / beta - t) <= 1e-3 * t:
+                    break
+            _, m2, r2 = stats(alpha / beta, x2, outside)
+            evidence = (d / 2 * np.log(alpha) + n / 2 * np.log(beta)
+                        - 0.5 * np.sum(np.log(alpha + beta * sigma_all))
+                        - beta / 2 * r2 - alpha / 2 * m2 - n / 2 * np.log(2 * np.pi))
+        if not np.isfinite(evidence):
+            evidence = -np.inf
+        if exact_fit:  # the limit beta -> infinity, maximised over alpha
+            m0 = np.sum(x2 / sigma)
+            limit = (n / 2 * np.log(n / m0) - 0.5 * np.sum(np.log(sigma)) - n / 2
+                     - n / 2 * np.log(2 * np.pi))
+            evidence = max(evidence, limit)
         evidences.append(evidence / n)
     return float(np.mean(evidences))
     ### END SOLUTION
@@ -948,64 +1070,86 @@ grade_cell("a02_logme", points=4, namespace=globals())
 # $cF$ can fit exactly what it fits on $F$:
 
 # %%
-feats = features["resnet"][splits[0][0]]
+feats = features["course_resnet"][splits[0][0]]
 labels = target.y[splits[0][0]]
 rotation, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(feats.shape[1],) * 2))
 display(Markdown(
-    f"LogME of `resnet` features: {logme(feats, labels):.4f}; rotated: "
+    f"LogME of `course_resnet` features: {logme(feats, labels):.4f}; rotated: "
     f"{logme(feats @ rotation, labels):.4f}; times 100: {logme(feats * 100, labels):.4f}."))
 
 # %% [markdown]
-# Now the real question: does LogME, computed on the **200 labelled training images** only
-# (the same draws as the probes), rank the candidates like their linear-probe test accuracy?
-# We measure the agreement with **Kendall's tau** (1 = same order, 0 = unrelated, -1 = reversed).
+# Now the real question: does LogME, computed on the **200 labelled training patches** only
+# (the same draws as the probes), rank the five candidates like their measured transfer
+# accuracy? We measure the agreement with two rank correlations: **Kendall's tau** (the
+# fraction of pairs in the same order minus the fraction in the opposite order) and
+# **Spearman's rho** (the correlation of the ranks); 1 = same order, 0 = unrelated,
+# -1 = reversed.
 
 # %%
 logme_start = time.perf_counter()
 for name in candidates:
-    scores = [logme(features[name][train_idx], target.y[train_idx])
-              for train_idx, _ in splits]
+    scores = [logme(features[name][train_idx], target.y[train_idx]) for train_idx, _ in splits]
     cards[name]["logme"] = float(np.mean(scores))
 logme_seconds = time.perf_counter() - logme_start
 
 names = list(candidates)
 accuracy = np.array([cards[n]["accuracy"] for n in names])
 logme_score = np.array([cards[n]["logme"] for n in names])
-tau, p_value = kendalltau(logme_score, accuracy)
-pretrained_only = np.array(["random" not in n for n in names])
-tau_pretrained, p_pretrained = kendalltau(logme_score[pretrained_only], accuracy[pretrained_only])
+tau, tau_p = kendalltau(logme_score, accuracy)
+rho, rho_p = spearmanr(logme_score, accuracy)
 order_by_logme = [names[i] for i in np.argsort(-logme_score)]
 order_by_accuracy = [names[i] for i in np.argsort(-accuracy)]
+print(f"Kendall tau  = {tau:+.3f} (p = {tau_p:.3f})")
+print(f"Spearman rho = {rho:+.3f} (p = {rho_p:.3f})")
+print("order by LogME:   ", " > ".join(order_by_logme))
+print("order by accuracy:", " > ".join(order_by_accuracy))
 
-fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-ax.errorbar(logme_score, accuracy, yerr=[cards[n]["accuracy_std"] for n in names], fmt="o",
-            capsize=3)
-for n, xv, yv in zip(names, logme_score, accuracy, strict=True):
-    ax.annotate(n, (xv, yv), fontsize=8, xytext=(4, 3), textcoords="offset points")
-ax.set_xlabel("LogME on the training images (mean of 3 draws)")
+logme_table = [{k: cards[n][k] for k in ("name", "logme", "accuracy", "accuracy_std")}
+               for n in names]
+fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
+tl.plot_model_selection(logme_table, x="logme", y="accuracy", size=None, ax=ax)
+ax.errorbar(logme_score, accuracy, yerr=[cards[n]["accuracy_std"] for n in names], fmt="none",
+            ecolor="0.4", capsize=3)
+ax.set_xlabel("LogME on the training patches (mean of 3 draws)")
 ax.set_ylabel("linear-probe test accuracy (mean ± std of 3 draws)")
-ax.set_title(f"Kendall tau = {tau:.2f} over {len(names)} candidates", fontsize=10)
+ax.set_title(f"Kendall tau = {tau:.2f}, Spearman rho = {rho:.2f} over {len(names)} candidates",
+             fontsize=10)
 plt.show()
 markdown_table([cards[n] for n in order_by_logme], ["name", "logme", "accuracy", "accuracy_std"])
+
+# %%
+pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+discordant = [(a, b) for a, b in pairs
+              if (cards[a]["logme"] - cards[b]["logme"]) * (cards[a]["accuracy"]
+                                                            - cards[b]["accuracy"]) < 0]
+lite_tau, _ = kendalltau([cards[n]["logme"] for n in lite_names],
+                         [cards[n]["accuracy"] for n in lite_names])
+n_train = len(splits[0][0])
+exact_fit = [n for n in names if features[n].shape[1] >= n_train]
+agreement = ("agree well" if tau >= 0.6 else "agree only partly" if tau > 0 else "disagree")
 display(Markdown(
-    f"Kendall tau between LogME and linear-probe accuracy: **{tau:.2f}** (p = {p_value:.3f}, "
-    f"{len(names)} candidates). Best by LogME: **{order_by_logme[0]}**; best by accuracy: "
-    f"**{order_by_accuracy[0]}**. Lowest two by LogME: {', '.join(order_by_logme[-2:])}; "
-    f"lowest two by accuracy: {', '.join(order_by_accuracy[-2:])}. Among the "
-    f"{pretrained_only.sum()} pretrained candidates alone (accuracies within "
-    f"{np.ptp(accuracy[pretrained_only]):.3f} of each other) tau is **{tau_pretrained:.2f}** "
-    f"(p = {p_pretrained:.3f}). LogME for all candidates "
-    f"and draws took "
-    f"{logme_seconds:.2f} s; the logistic-regression probes took {probe_seconds:.2f} s "
-    f"on this machine."))
+    f"Over the {len(names)} candidates LogME and transfer accuracy **{agreement}**: Kendall tau "
+    f"**{tau:.2f}** (p = {tau_p:.3f}), Spearman rho **{rho:.2f}** (p = {rho_p:.3f}). Best by "
+    f"LogME: **{order_by_logme[0]}**; best by accuracy: **{order_by_accuracy[0]}**. "
+    f"{len(discordant)} of {len(pairs)} pairs are ordered differently"
+    + (": " + "; ".join(
+        f"`{a}` vs `{b}` (accuracy {cards[a]['accuracy']:.3f} vs {cards[b]['accuracy']:.3f})"
+        for a, b in discordant) if discordant else "")
+    + f". Within the Lite family alone tau is {lite_tau:.2f}. With {n_train} labelled patches, "
+    f"the {len(exact_fit)} candidates with at least as many feature dimensions "
+    f"({', '.join(exact_fit) or 'none'}) are scored by the exact-fit limit, the others by an "
+    "interior maximum of the evidence: scores from the two cases are not on the same footing, "
+    f"so compare their orders within each group. LogME for all candidates and "
+    f"draws took {logme_seconds:.2f} s; the logistic-regression probes took "
+    f"{probe_seconds:.2f} s on this machine."))
 
 # %% [markdown]
 # Read the ranking with its limits in mind. LogME scores a *linear* model of the features, so
 # it agrees best with a linear probe (what we compared it with here), less with fine-tuning.
 # Candidates whose accuracies differ by less than their spread over draws (see `accuracy_std`)
-# cannot be ranked reliably by any score, and a tau over a handful of candidates has a wide
-# uncertainty: the p-value above says how surprising it would be by chance. Its main use is to
-# cheaply **throw out** weak candidates before spending compute on the rest.
+# cannot be ranked reliably by any score, and a rank correlation over five candidates has a
+# wide uncertainty: the p-values above say how surprising it would be by chance. Its main use
+# is to cheaply **throw out** weak candidates before spending compute on the rest.
 
 # %% [markdown]
 # ## Key takeaways
@@ -1013,24 +1157,39 @@ display(Markdown(
 # * The Keras applications table gives **ImageNet** accuracy, file size, parameters and depth;
 #   none of them is your task's accuracy or your device's latency. Measure those.
 # * A **model card** (parameters, depth, input/output shapes, size on disk, file format) makes
-#   candidates comparable; check it against the documented card when one exists.
-# * Measure latency with **warm-up** calls excluded and report the **median** of many timed
-#   runs: the first call and occasional outliers are many times slower than a typical call.
+#   candidates comparable; check it against the published card, and know what differs (a
+#   feature extractor has no ImageNet classifier).
+# * Measure latency with **warm-up** calls excluded, report the **median** of many timed runs,
+#   and time the model **as it will run when deployed** (a compiled graph, at the input size
+#   and batch size of the device).
 # * Trust a model file's **contents**, not only its extension: every format has a signature
 #   (zip entries, HDF5 magic, pickle byte, `TFL3`, a JSON header); reject what does not match.
 # * Ship a model on the **Pareto front**, and let the **deployment budget** pick among those.
-#   In this notebook pretraining beat random initialisation at equal size and speed, and cut
-#   backbones traded little accuracy for size: see the tables above.
 # * **LogME** ranks candidates from one forward pass plus linear algebra, without training;
-#   check its ranking (Kendall tau) where you can, and use it to prune, not to crown.
+#   check its ranking (rank correlation) where you can, and use it to prune, not to crown.
+#
+# What this notebook measured, on this machine:
+
+# %%
+display(Markdown("\n".join([
+    f"* Transfer accuracy at {IMAGE_SIZE} px with {N_PER_CLASS} labels per class: "
+    + ", ".join(f"`{n}` {cards[n]['accuracy']:.3f}" for n in order_by_accuracy) + ".",
+    f"* ImageNet top-1 ordered the Lite models {' > '.join(by_top1)}; transfer accuracy "
+    f"ordered them {' > '.join(by_accuracy)}"
+    + (" (the same order)." if by_top1 == by_accuracy else " (a different order)."),
+    f"* Pareto front: {', '.join(front)}; under the budget ({MAX_MB:g} MB, {MAX_MS:.0f} ms on the "
+    f"board) the choice is **{choice}**.",
+    f"* LogME against transfer accuracy: Kendall tau {tau:.2f}, Spearman rho {rho:.2f} over "
+    f"{len(names)} candidates, for {logme_seconds:.2f} s of computation.",
+])))
 
 # %% [markdown]
 # ## Knowledge check (5 points)
 #
 # Set each answer to `"a"`, `"b"` or `"c"`.
 #
-# **q1.** The Keras table lists a model with higher ImageNet top-1 than another. For your
-# 10-class microscope task this means
+# **q1.** The published cards give EfficientNet-Lite2 a higher ImageNet top-1 than
+# EfficientNet-Lite0. For your 10-class microscope task at 96 px this means
 # (a) it will also be more accurate on your task; (b) nothing certain: measure it on your task,
 # for example with a linear probe or a transferability score; (c) it is also faster.
 #
