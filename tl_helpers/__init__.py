@@ -56,6 +56,10 @@ _PUBLIC = {
     "WeightsUnavailableError": "backbones",
     "imagenet_class_names": "efficientnet_lite",
     "decode_predictions": "efficientnet_lite",
+    # training plumbing
+    "reset_weights": "training",
+    "reset_optimizer": "training",
+    "ScratchTrainer": "training",
     # features
     "extract_features": "features",
     "clear_feature_cache": "features",

@@ -330,9 +330,7 @@ tuner.compile(keras.optimizers.Adam(LR), "sparse_categorical_crossentropy",
 def fine_tune(start_weights, x, y):
     """Plumbing: STEPS full-batch Adam steps from start_weights; returns the tuned network."""
     tuner.set_weights(start_weights)
-    for variable in tuner.optimizer.variables:
-        if "learning_rate" not in variable.path:
-            variable.assign(tf.zeros_like(variable))  # fresh optimiser state
+    tl.reset_optimizer(tuner.optimizer)  # step counter and Adam's moments back to 0
     tuner.fit(np.tile(x, (STEPS, 1, 1, 1)), np.tile(y, STEPS), batch_size=len(y), epochs=1,
               shuffle=False, verbose=0)
     return tuner
