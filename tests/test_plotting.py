@@ -148,6 +148,76 @@ def test_plot_confusion_matrix_counts_every_named_class_and_given_axes():
     np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 1, 0], [0, 1, 0], [0, 0, 0]])
 
 
+def _text_boxes(ax):
+    ax.figure.canvas.draw()
+    return [t.get_window_extent() for t in ax.texts]
+
+
+def test_plot_confusion_matrix_shows_percentages_and_blank_empty_cells():
+    ax = plotting.plot_confusion_matrix([0, 0, 0, 1], [0, 0, 1, 1], class_names=["a", "b"])
+    assert [t.get_text() for t in ax.texts] == ["67", "33", "100"]  # no text for the 0 cell
+    assert "%" in ax.get_xlabel()
+    ax = plotting.plot_confusion_matrix([0, 0, 0, 1], [0, 0, 1, 1], normalize=False)
+    assert [t.get_text() for t in ax.texts] == ["2", "1", "1"]
+
+
+@pytest.mark.parametrize("figsize,ncols,suptitle", [
+    ((11, 4.6), 2, True), ((4, 3), 1, False), ((20, 10), 1, False), ((6, 4), 1, True),
+], ids=["two_panels_as_in_01", "small", "large", "medium_with_suptitle"])
+def test_plot_confusion_matrix_numbers_do_not_overlap(figsize, ncols, suptitle):
+    rng = np.random.default_rng(0)
+    names = ["brick", "grass", "gravel", "cell", "ihc", "retina", "moon", "coins",
+             "hubble_deep_field", "microaneurysms"]
+    y_true = np.repeat(np.arange(10), 30)
+    y_pred = np.where(rng.random(300) < 0.5, y_true, rng.integers(0, 10, 300))
+    y_pred[:30] = 0  # a 100 % cell: the widest number
+    fig, axes = plt.subplots(1, ncols, figsize=figsize, layout="constrained", squeeze=False)
+    for ax in axes[0]:
+        plotting.plot_confusion_matrix(y_true, y_pred, class_names=names, ax=ax)
+    if suptitle:
+        fig.suptitle("a title added afterwards")  # shrinks the Axes a little
+    for ax in axes[0]:
+        boxes = _text_boxes(ax)
+        sizes = {t.get_fontsize() for t in ax.texts}
+        assert len(sizes) <= 1 and all(5 <= s <= 10 for s in sizes)
+        for i, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[i + 1:]), "cell numbers overlap"
+        if boxes:  # every number inside the Axes
+            frame = ax.get_window_extent()
+            assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)
+    assert len(axes[0][0].texts) > 0 or figsize == (4, 3)
+
+
+def _pixels(fig):
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def test_plot_confusion_matrix_hides_numbers_that_cannot_fit():
+    y = np.arange(40)
+    drawn = []
+    for keep_numbers in (True, False):
+        fig, ax = plt.subplots(figsize=(3, 3), layout="constrained")
+        plotting.plot_confusion_matrix(y, (y + 1) % 40, ax=ax)
+        assert len(ax.texts) == 40
+        if not keep_numbers:
+            for text in list(ax.texts):
+                text.remove()
+        drawn.append(_pixels(fig))
+    np.testing.assert_array_equal(*drawn)  # colours only: 40 classes in 3 inches
+
+
+def test_plot_confusion_matrix_numbers_follow_the_final_layout():
+    y_true, y_pred = np.repeat(np.arange(10), 3), np.repeat(np.arange(10), 3)
+    fig, ax = plt.subplots(figsize=(3, 3), layout="constrained")
+    plotting.plot_confusion_matrix(y_true, y_pred, ax=ax)
+    fig.canvas.draw()
+    before = ax.texts[0].get_fontsize()
+    fig.set_size_inches(8, 8)  # a bigger figure after plotting: bigger cells, bigger numbers
+    fig.canvas.draw()
+    assert ax.texts[0].get_fontsize() > before
+
+
 def test_plot_confusion_matrix_errors():
     with pytest.raises(ValueError, match="`y_true` and `y_pred` must be non-empty and of the same"):
         plotting.plot_confusion_matrix([0, 1], [0])
@@ -341,3 +411,15 @@ def test_plot_model_selection_draws_nothing_before_an_error():
     with pytest.raises(ValueError, match="Argument `highlight`"):
         plotting.plot_model_selection(ROWS, highlight=["zzz"], ax=ax)
     assert not ax.collections and not ax.texts
+
+
+def test_model_selection_labels_do_not_overlap():
+    rows = [dict(name=f"model_{i}", latency_ms=10 + 0.3 * i, accuracy=0.9 + 0.002 * i,
+                 size_mb=1 + i) for i in range(5)]  # five points almost on top of each other
+    ax = plotting.plot_model_selection(rows)
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two point labels overlap"

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -283,6 +284,49 @@ def plot_label_efficiency(
 
 
 # ------------------------------------------------------------------------- confusion matrix
+# Cell numbers are drawn only when they fit: at least this font size (points), at most the
+# largest; a glyph of the default font is about 0.6 of the font size wide.
+_CELL_FONT_MIN, _CELL_FONT_MAX, _GLYPH_WIDTH = 5.0, 10.0, 0.6
+
+
+def _cell_font_size(ax: Axes, n_classes: int, max_chars: int) -> float:
+    """Largest font size (points) at which ``max_chars`` characters fit in one cell of ``ax``."""
+    box = ax.get_window_extent()
+    points_per_pixel = 72.0 / ax.figure.dpi
+    cell_w = box.width * points_per_pixel / n_classes
+    cell_h = box.height * points_per_pixel / n_classes
+    size = min(0.85 * cell_w / (_GLYPH_WIDTH * max(1, max_chars)), 0.7 * cell_h)
+    return float(min(_CELL_FONT_MAX, size))
+
+
+@functools.cache
+def _cell_text_type() -> type:
+    """The Text subclass of confusion-matrix numbers (matplotlib is imported on first use)."""
+    from matplotlib.text import Text
+
+    class CellText(Text):
+        """A cell's number, sized to its cell when drawn, not drawn when it cannot fit.
+
+        The size is chosen at draw time because the final cell size is only known then:
+        constrained layout, long rotated class names or a suptitle added later all shrink
+        the Axes after the matrix was plotted.
+        """
+
+        def __init__(self, *args: Any, n_classes: int, max_chars: int, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._n_classes, self._max_chars = n_classes, max_chars
+
+        def draw(self, renderer: Any) -> None:
+            size = _cell_font_size(self.axes, self._n_classes, self._max_chars)
+            if size < _CELL_FONT_MIN:
+                return
+            if size != self.get_fontsize():
+                self.set_fontsize(size)
+            super().draw(renderer)
+
+    return CellText
+
+
 def plot_confusion_matrix(
     y_true: Sequence[int] | np.ndarray,
     y_pred: Sequence[int] | np.ndarray,
@@ -294,6 +338,12 @@ def plot_confusion_matrix(
 
     Drawn with scikit-learn's ``ConfusionMatrixDisplay``. Normalised, each row sums to 1, so
     the diagonal is the recall of each class (a class absent from ``y_true`` gets a row of 0).
+
+    Each non-empty cell shows its number, as a whole percentage of its row when normalised
+    (``87`` means 87 % of that true class) or as a count; empty cells stay blank. The font
+    size follows the cell size when the figure is drawn (after its layout), so numbers never
+    overlap: when a cell is too small for a readable number (under 5 points, e.g. many classes
+    on a small Axes), only the colours are shown.
 
     Args:
         y_true: true class indices, shape ``(N,)``.
@@ -316,6 +366,8 @@ def plot_confusion_matrix(
         >>> ax = plot_confusion_matrix([0, 1, 1, 1], [0, 1, 0, 1], class_names=["cat", "dog"])
         >>> ax.images[0].get_array().round(2).tolist()
         [[1.0, 0.0], [0.33, 0.67]]
+        >>> [t.get_text() for t in ax.texts]  # per cent of each true class; 0 left blank
+        ['100', '33', '67']
     """
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -337,12 +389,25 @@ def plot_confusion_matrix(
 
     n_classes = len(class_names) if class_names is not None else len(np.union1d(y_true, y_pred))
     ax = _new_axes(ax, figsize=(max(3.5, 0.55 * n_classes + 2), max(3.0, 0.5 * n_classes + 1.5)))
-    ConfusionMatrixDisplay.from_predictions(
+    display = ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, labels=labels, display_labels=class_names, ax=ax, colorbar=False,
-        cmap="Blues", normalize="true" if normalize else None,
-        values_format=".2f" if normalize else "d",
+        cmap="Blues", normalize="true" if normalize else None, include_values=False,
         xticks_rotation=45 if n_classes > 5 else "horizontal",
     )
+    matrix = np.asarray(display.confusion_matrix, dtype=float)
+    shown = np.rint(100 * matrix).astype(int) if normalize else matrix.astype(int)
+    if normalize:
+        ax.set_xlabel("Predicted label (cells: % of the true class)")
+    cells = [(i, j) for i in range(n_classes) for j in range(n_classes) if matrix[i, j] > 0]
+    max_chars = max((len(str(shown[i, j])) for i, j in cells), default=1)
+    threshold = (matrix.max() + matrix.min()) / 2.0  # dark cells get white text
+    cell_text = _cell_text_type()
+    for i, j in cells:
+        ax.add_artist(cell_text(
+            j, i, str(shown[i, j]), ha="center", va="center", fontsize=_CELL_FONT_MAX,
+            color="white" if matrix[i, j] > threshold else "black",
+            n_classes=n_classes, max_chars=max_chars, in_layout=False,
+        ))
     return ax
 
 
@@ -621,6 +686,50 @@ def _column(rows: Sequence[Mapping[str, Any]], arg: str, key: str) -> np.ndarray
         ) from None
 
 
+def _place_labels(ax: Axes, names: list[str], xs: np.ndarray, ys: np.ndarray) -> None:
+    """Annotate each point with its name, moving labels so that no two overlap.
+
+    Greedy and deterministic: labels are placed from the top point down; each takes the first
+    of a few offsets around its point whose box overlaps no label placed before it and stays
+    inside the axes (else the offset that overlaps least). Positions are computed for the
+    current scales and limits, so set those (e.g. a log axis) before calling.
+    """
+    texts = [ax.annotate(name, (xv, yv), xytext=(5, 3), textcoords="offset points",
+                         ha="left", va="bottom", fontsize=8)
+             for name, xv, yv in zip(names, xs, ys, strict=True)]
+    fig = ax.figure
+    fig.canvas.draw()  # resolves autoscaling and gives a renderer for the text sizes
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    # (dx, dy) in points and alignment: right, left, above, below, then further out
+    offsets = [(5, 3, "left", "bottom"), (5, -3, "left", "top"), (-5, 3, "right", "bottom"),
+               (-5, -3, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
+               (5, 14, "left", "bottom"), (5, -14, "left", "top"),
+               (-5, 14, "right", "bottom"), (-5, -14, "right", "top")]
+    placed = []
+    for i in sorted(range(len(names)), key=lambda i: (-ys[i], xs[i])):
+        best = None
+        for dx, dy, ha, va in offsets:
+            texts[i].xyann = (dx, dy)
+            texts[i].set_horizontalalignment(ha)
+            texts[i].set_verticalalignment(va)
+            box = texts[i].get_window_extent(renderer).expanded(1.05, 1.15)
+            overlap = sum(max(0.0, min(box.x1, b.x1) - max(box.x0, b.x0))
+                          * max(0.0, min(box.y1, b.y1) - max(box.y0, b.y0)) for b in placed)
+            outside = (box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0
+                       or box.y1 > frame.y1)
+            score = overlap + (1e6 if outside else 0.0)
+            if best is None or score < best[0]:
+                best = (score, (dx, dy, ha, va), box)
+            if score == 0:
+                break
+        dx, dy, ha, va = best[1]
+        texts[i].xyann = (dx, dy)
+        texts[i].set_horizontalalignment(ha)
+        texts[i].set_verticalalignment(va)
+        placed.append(best[2])
+
+
 def plot_model_selection(
     table: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]],
     *,
@@ -699,8 +808,7 @@ def plot_model_selection(
     ax = _new_axes(ax, figsize=(6, 4))
     area = np.maximum(600.0 * sizes / max(sizes.max(), 1e-12), 12.0)
     ax.scatter(xs, ys, s=area, alpha=0.5, edgecolors="k", linewidths=0.5)
-    for name, xv, yv in zip(names, xs, ys, strict=True):
-        ax.annotate(name, (xv, yv), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    _place_labels(ax, names, xs, ys)
     if highlight:
         chosen = sorted({(xs[names.index(h)], ys[names.index(h)]) for h in highlight})
         hx, hy = zip(*chosen, strict=True)
