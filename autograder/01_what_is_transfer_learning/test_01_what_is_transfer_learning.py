@@ -1,9 +1,11 @@
 """Hidden checks of assignment 01 (what is transfer learning).
 
-Every check builds its own small inputs (the course MobileNet, toy features, toy datasets) and
-seeds everything, so it runs in a few seconds and does not depend on what the notebook computed.
+Every check builds its own small inputs (EfficientNet-Lite0 at a small input size, the course
+MobileNet, toy features, toy datasets) and seeds everything, so it runs in a few seconds and
+does not depend on what the notebook computed.
 """
 
+import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -33,6 +35,12 @@ def _random_base(input_shape=None):
     return tl.load_backbone("course_mobilenet", weights=None, input_shape=input_shape)
 
 
+@functools.lru_cache(maxsize=1)
+def _lite0_imagenet():
+    """EfficientNet-Lite0 with its ImageNet weights, at 64 px to keep the checks fast."""
+    return tl.load_backbone("efficientnet_lite0", weights="imagenet", input_shape=(64, 64, 3))
+
+
 def _trainable_flags(model):
     return [model.trainable] + [layer.trainable for layer in model.layers]
 
@@ -40,10 +48,10 @@ def _trainable_flags(model):
 # ------------------------------------------------------------------ build_feature_extractor
 @pytest.mark.grade_id("a01_build_feature_extractor")
 def test_extractor_matches_pretrained_base(nb):
-    """The extractor computes the pretrained base's features in inference mode"""
-    base = _pretrained()
+    """The extractor computes the pretrained EfficientNet-Lite0's features in inference mode"""
+    base = _lite0_imagenet()
     extractor = nb.build_feature_extractor(base)
-    x = _images()
+    x = _images(4, size=64)
     expected = np.asarray(base(x, training=False))
     actual = np.asarray(extractor(x))
     assert actual.shape == expected.shape, (
@@ -130,18 +138,18 @@ def test_extractor_is_independent_of_base(nb):
 
 
 @pytest.mark.grade_id("a01_build_feature_extractor")
-@pytest.mark.parametrize("layer_name,channels", [("block2_pw_relu", 64), ("stem_relu", 24),
-                                                 ("avg_pool", 128)], ids=["block2", "stem",
-                                                                           "avg_pool"])
-def test_extractor_cut_at_layer(nb, layer_name, channels):
+@pytest.mark.parametrize("backbone,layer_name,channels", [
+    ("lite0", "block2b_add", 24), ("course", "stem_relu", 24), ("course", "avg_pool", 128),
+], ids=["lite0_block2", "course_stem", "course_avg_pool"])
+def test_extractor_cut_at_layer(nb, backbone, layer_name, channels):
     """layer_name cuts the base at that layer and pools a 4-D activation"""
     keras = _keras()
-    base = _pretrained()
+    base = _lite0_imagenet() if backbone == "lite0" else _pretrained()
     extractor = nb.build_feature_extractor(base, layer_name)
     assert tuple(extractor.output_shape) == (None, channels), (
         f"with layer_name={layer_name!r} the output shape should be (None, {channels}), got "
         f"{extractor.output_shape}. Hint: average a 4-D activation over height and width.")
-    x = _images(3, seed=4)
+    x = _images(3, size=base.input_shape[1], seed=4)
     cut = keras.Model(base.input, base.get_layer(layer_name).output)
     expected = np.asarray(cut(x, training=False))
     if expected.ndim == 4:
