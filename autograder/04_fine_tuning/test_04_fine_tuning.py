@@ -1,8 +1,8 @@
 """Hidden checks of assignment 04 (fine-tuning).
 
-Every check builds its own small inputs (the course MobileNet with random weights, or a tiny
-convolutional network) and seeds everything, so it runs in a few seconds and does not depend on
-what the notebook computed.
+Every check builds its own small inputs (EfficientNet-Lite0 or the course MobileNet with random
+weights at 32x32 pixels, or a tiny convolutional network) and seeds everything, so it runs in a
+few seconds and does not depend on what the notebook computed.
 """
 
 import os
@@ -31,6 +31,27 @@ def _params(weights):
 def _mobilenet():
     _keras().utils.set_random_seed(0)
     return tl.load_backbone("course_mobilenet", weights=None)
+
+
+def _lite0():
+    """EfficientNet-Lite0, random weights, 32x32 inputs (its real layer names and sizes)."""
+    _keras().utils.set_random_seed(0)
+    return tl.load_backbone("efficientnet_lite0", weights=None, input_shape=(32, 32, 3))
+
+
+_LITE0 = {}
+
+
+def _shared_lite0():
+    """One Lite0 for the checks that only change trainable flags (unfreeze_top resets them)."""
+    if "model" not in _LITE0:
+        _LITE0["model"] = _lite0()
+    return _LITE0["model"]
+
+
+def _top_of(model, cut="block6d_add"):
+    """The layers of ``model`` above ``cut``, as a model taking the activations at the cut."""
+    return _keras().Model(model.get_layer(cut).output, model.output, name="top")
 
 
 def _bn_layers(model):
@@ -127,6 +148,67 @@ def test_unfreeze_top_other_model(nb):
         f"return ['d2', 'd3'], not {list(returned)!r}. Hint: do not hard-code layer names.")
     assert _params(model.trainable_weights) == 4 * 5 + 4 + 4 * 3 + 3, (
         "on that small model only d2 and d3 should train (BatchNorm frozen).")
+
+
+LITE0_TOP = ["block7a_expand_conv", "block7a_dwconv", "block7a_project_conv", "top_conv"]
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+@pytest.mark.parametrize("n", [1, 4, 49], ids=["n1", "n4", "n49"])
+def test_unfreeze_top_lite0(nb, n):
+    """Works on EfficientNet-Lite0: names, trainable parameters, BatchNorm frozen"""
+    keras = _keras()
+    base = _shared_lite0()
+    candidates = [layer.name for layer in base.layers if layer.weights
+                  and not isinstance(layer, keras.layers.BatchNormalization)]
+    returned = nb.unfreeze_top(base, n)
+    expected_names = candidates[len(candidates) - n:]
+    assert list(returned) == expected_names, (
+        f"on EfficientNet-Lite0, unfreeze_top(base, {n}) should return the top {n} "
+        f"convolutions, bottom to top, ending with {expected_names[-2:]}; it returned "
+        f"{list(returned)[-3:]!r} (last ones shown). Hint: skip the layers without weights "
+        "(preprocess, activations, add, pooling) and BatchNormalization layers.")
+    expected = sum(base.get_layer(name).count_params() for name in expected_names)
+    actual = _params(base.trainable_weights)
+    trainable_bn = [layer.name for layer in _bn_layers(base) if layer.trainable]
+    assert not trainable_bn, (
+        f"BatchNorm layers must stay frozen while fine-tuning; on Lite0 these are trainable: "
+        f"{trainable_bn[:3]}. Hint: frozen BatchNorm runs in inference mode and keeps the "
+        "ImageNet statistics.")
+    assert actual == expected, (
+        f"on EfficientNet-Lite0, unfreeze_top(base, {n}) left {actual:,} trainable parameters; "
+        f"the top {n} convolutions hold {expected:,}.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_lite0_range(nb):
+    """On Lite0 (49 candidate layers) n_layers=50 is rejected"""
+    base = _shared_lite0()
+    try:
+        nb.unfreeze_top(base, 50)
+    except ValueError as error:
+        assert "n_layers" in str(error), (
+            f"the ValueError should name the argument `n_layers`; it said: {str(error)[:150]!r}")
+        return
+    except Exception as error:  # noqa: BLE001
+        pytest.fail(f"unfreeze_top(lite0, 50) should raise ValueError, not "
+                    f"{type(error).__name__}.")
+    pytest.fail("unfreeze_top(lite0, 50) should raise ValueError: Lite0 has 49 convolutions. "
+                "Hint: count the candidates of the model you are given, do not hard-code it.")
+
+
+@pytest.mark.grade_id("a04_unfreeze_top")
+def test_unfreeze_top_lite0_top_part(nb):
+    """Works on the top part of Lite0 above a cut (a model whose input is an inner layer)"""
+    top = _top_of(_shared_lite0())
+    returned = nb.unfreeze_top(top, 2)
+    assert list(returned) == LITE0_TOP[2:], (
+        f"on Lite0's layers above block6d_add, unfreeze_top(top, 2) should return "
+        f"{LITE0_TOP[2:]}, not {list(returned)!r}.")
+    expected = sum(top.get_layer(name).count_params() for name in LITE0_TOP[2:])
+    assert _params(top.trainable_weights) == expected, (
+        f"on Lite0's top part only {LITE0_TOP[2:]} should train ({expected:,} parameters), "
+        f"not {_params(top.trainable_weights):,}.")
 
 
 @pytest.mark.grade_id("a04_unfreeze_top")
@@ -273,18 +355,36 @@ def _tiny(seed=0):
     return model, base, x[:24], y[:24], (x[24:], y[24:])
 
 
+def _lite0_top_classifier(seed=0):
+    """The layers of a random-weight Lite0 above block6d_add + a 3-class head, and its data.
+
+    Its inputs are the activations at the cut (1x1x192 at 32x32 pixels), as in the notebook.
+    """
+    keras = _keras()
+    top = _top_of(_lite0())
+    inputs = keras.Input(top.input_shape[1:])
+    outputs = keras.layers.Dense(3, activation="softmax", name="head")(top(inputs, training=False))
+    model = keras.Model(inputs, outputs)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 2, (36, *top.input_shape[1:])).astype("float32")
+    y = np.arange(36) % 3
+    return model, top, x[:24], y[:24], (x[24:], y[24:])
+
+
 _RUNS = {}
 
 
 def _fine_tuned(nb, n_layers, wrong_validation=False):
     """Run the student's fine_tune once per (function, arguments) and share the result.
 
-    ``wrong_validation``: validation labels that training can only get worse at (the
-    validation loss rises), patience 1 and up to 12 epochs, to see early stopping act.
+    The ordinary run fine-tunes the top blocks of EfficientNet-Lite0 (random weights).
+    ``wrong_validation``: the tiny network, validation labels that training can only get
+    worse at (the validation loss rises), patience 1 and up to 12 epochs, to see early
+    stopping act.
     """
     key = (nb.fine_tune, n_layers, wrong_validation)
     if key not in _RUNS:
-        model, base, x, y, val = _tiny()
+        model, base, x, y, val = _tiny() if wrong_validation else _lite0_top_classifier()
         before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in base.layers}
         head_before = [w.copy() for w in model.get_layer("head").get_weights()]
         x_copy, y_copy = x.copy(), y.copy()
@@ -327,16 +427,19 @@ def test_fine_tune_returns_two_histories(nb):
 
 @pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_cut(nb):
-    """Layers below the cut and BatchNorm statistics are bit-identical; the top trained"""
+    """On Lite0's top blocks: layers below the cut and BatchNorm statistics are bit-identical"""
     run = _fine_tuned(nb, 1)
-    changed = [name for name in ("c1", "c2", "bn1", "bn2") if _changed(run, name)]
-    assert not changed, (
-        f"with n_layers=1 these layers should not change, but did: {changed}. Hint: freeze the "
-        "base in phase 1, use unfreeze_top in phase 2, and keep BatchNorm frozen (inference "
-        "mode) so that its moving statistics stay those of the source task.")
-    assert _changed(run, "c3"), (
-        "with n_layers=1 the top convolution should train in phase 2. Hint: recompile after "
-        "unfreezing, otherwise the change of `trainable` is not taken into account.")
+    moved = [name for name, weights in run["before"].items()
+             if weights and name != "top_conv" and _changed(run, name)]
+    assert not moved, (
+        f"with n_layers=1 on Lite0's top blocks only top_conv may change, but these changed "
+        f"too: {moved[:4]}. Hint: freeze the base in phase 1, use unfreeze_top in phase 2, and "
+        "keep BatchNorm frozen (inference mode) so that its moving statistics stay those of "
+        "the source task.")
+    assert _changed(run, "top_conv"), (
+        "with n_layers=1 the top convolution (top_conv) should train in phase 2. Hint: "
+        "recompile after unfreezing, otherwise the change of `trainable` is not taken into "
+        "account.")
     head_after = run["model"].get_layer("head").get_weights()
     assert not all(np.array_equal(a, b) for a, b in zip(run["head_before"], head_after,
                                                         strict=True)), "the head did not train."
@@ -483,7 +586,8 @@ def test_layerwise_rejects_bad_inputs(nb, args, argument):
 @pytest.mark.grade_id("a04_quiz")
 @pytest.mark.parametrize("question,answer", [
     ("q1", "b"), ("q2", "c"), ("q3", "a"), ("q4", "b"), ("q5", "a"), ("q6", "c"), ("q7", "b"),
-], ids=["q1", "q2", "q3", "q4", "q5", "q6", "q7"])
+    ("q8", "c"),
+], ids=["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"])
 def test_quiz(nb, question, answer):
     """Knowledge check"""
     assert nb.answers.get(question) == answer, f"{question} is not right yet: reread its part."
