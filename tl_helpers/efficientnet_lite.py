@@ -45,6 +45,7 @@ from tl_helpers.torch_state_dict import StateDictError, read_state_dict
 
 __all__ = [
     "LITE_MODELS",
+    "WeightsPackageMissingError",
     "LiteBlock",
     "LiteArchitecture",
     "weights_file",
