@@ -1,27 +1,32 @@
 """Run the hidden checks outside nbgrader: ``pytest autograder --notebook PATH``.
 
-The ``nb`` fixture executes the notebook's code cells in this process (hidden test blocks left
-out) and hands the tests its namespace, exactly as ``tl_helpers.grading.grade_cell`` does inside
-a kernel. Without ``--notebook`` each assignment's checks run against its source notebook.
-Checks of other assignments than the notebook's are skipped.
+As in grading, the notebook runs in its own (sandboxed, where possible) kernel and the checks
+run here, in pytest's process, reaching the notebook's functions through
+:class:`tl_helpers.grading.proxy.NotebookProxy` (fixture ``nb``). Without ``--notebook`` each
+assignment's checks run against its source notebook. Checks of other assignments than the
+notebook's are skipped. ``--full`` runs the course's experiments too (default: fast mode).
 """
 
 from __future__ import annotations
 
-import os
+import atexit
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tl_helpers.grading.kernel import _Namespace
-
 HERE = Path(__file__).resolve().parent
-_CACHE: dict[Path, dict] = {}
+ROOT = HERE.parent
+_OPEN: dict[Path, object] = {}
 
 
 def pytest_addoption(parser):
     parser.addoption("--notebook", action="store", default=None, type=Path,
                      help="grade this notebook (a student's submission or a source notebook)")
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run every cell, the course's experiments included")
 
 
 def pytest_configure(config):
@@ -36,7 +41,7 @@ def _notebook_for(config, assignment: str) -> Path:
     chosen = config.getoption("--notebook")
     if chosen is not None:
         return Path(chosen).resolve()
-    return HERE.parent / "source" / assignment / f"{assignment}.ipynb"
+    return ROOT / "source" / assignment / f"{assignment}.ipynb"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,41 +55,35 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _execute(path: Path) -> dict:
-    import matplotlib
+def _open(path: Path, assignment: str, full: bool):
     import nbformat
 
-    matplotlib.use("Agg")
+    from tl_helpers.grading.notebook_grader import running_notebook
+
     if not path.is_file():
         raise FileNotFoundError(f"--notebook must be an existing notebook. Received: {path}")
-    nb = nbformat.read(path, as_version=4)
-    namespace: dict = {"__name__": "__main__"}
-    try:
-        from IPython.display import display
-
-        namespace["display"] = display
-    except ImportError:
-        pass
-    previous = Path.cwd()
-    os.chdir(path.parent)
-    try:
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            source = cell.source.split("### BEGIN HIDDEN TESTS")[0]
-            lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-            try:  # like nbgrader: a failing cell does not stop the cells after it
-                exec(compile("\n".join(lines), f"<{path.name} cell>", "exec"), namespace)
-            except Exception:
-                pass
-    finally:
-        os.chdir(previous)
-    return namespace
+    release = nbformat.read(ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    base = Path(tempfile.mkdtemp(prefix="tl-autograder-"))
+    base.chmod(0o711)
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    session = running_notebook(
+        nbformat.read(path, as_version=4), release, base / "box", fast=not full,
+        hide=[ROOT], keep=[ROOT / "tl_helpers", Path(sys.prefix)])
+    proxy = session.__enter__()
+    atexit.register(session.__exit__, None, None, None)
+    return session, proxy
 
 
 @pytest.fixture
 def nb(request):
-    path = _notebook_for(request.config, _assignment_of(request.node))
-    if path not in _CACHE:
-        _CACHE[path] = _execute(path)
-    return _Namespace(_CACHE[path])
+    assignment = _assignment_of(request.node)
+    path = _notebook_for(request.config, assignment)
+    if path not in _OPEN:
+        _OPEN[path] = _open(path, assignment, request.config.getoption("--full"))
+    return _OPEN[path][1]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for opened, _ in _OPEN.values():
+        opened.__exit__(None, None, None)
+    _OPEN.clear()

@@ -296,8 +296,9 @@ def test_collect_refuses_unsafe_archives_and_bad_names(mini, tmp_path):
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("../../escape.ipynb", "{}")
-    with pytest.raises(ValueError, match="unsafe path"):
-        batch.collect(archive, mini, tmp_path / "work")
+    subs, problems = batch.collect(archive, mini, tmp_path / "work")
+    assert subs == [] and "'..' component" in problems[0]  # the entry is skipped, reported
+    assert not (tmp_path.parent / "escape.ipynb").exists()
     folder = tmp_path / "class"
     _write_nb(folder / "bad name!" / "00_mini" / "00_mini.ipynb")
     _write_nb(folder / "ok" / "00_mini" / "00_mini.ipynb")

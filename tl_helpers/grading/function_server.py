@@ -1,0 +1,188 @@
+"""The kernel's side of grading: answer one call from the grader, in plain data.
+
+While a submission is graded, the grader (which holds the hidden checks) sends the student's
+kernel one line per call::
+
+    __import__("tl_helpers.grading.function_server", fromlist=["serve"]).serve("/x/call-7")
+
+:func:`serve` reads ``request.json`` and its files from that folder, looks the name up in the
+notebook's namespace, calls it, and writes ``out/response.json`` with the result, the state of
+every argument after the call (functions such as ``freeze_until`` change a model in place) and,
+when the call raised, the builtin exception type and message (see :mod:`tl_helpers.grading.wire`).
+Objects that are not plain data stay here and cross as handles the grader can call.
+
+This module runs in the student's process, so a student can change it; that only changes what
+their own functions appear to return, which is theirs to choose anyway. It holds no key, no
+hidden test and nothing that decides a grade.
+
+Example (what the grader does, in one process):
+    >>> import json, tempfile
+    >>> call = Path(tempfile.mkdtemp())
+    >>> _ = (call / "in").mkdir(), (call / "in" / "request.json").write_text(json.dumps(
+    ...     {"op": "call", "target": {"$": "global", "name": "len"}, "args": [[1, 2, 3]],
+    ...      "kwargs": {"$": "dict", "items": []}}))
+    >>> serve(call, namespace={"len": len})
+    >>> json.loads((call / "out" / "response.json").read_text())["value"]
+    3
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tl_helpers.grading import wire
+
+__all__ = ["serve"]
+
+_HANDLES: dict[int, Any] = {}
+_COUNTER = itertools.count(1)
+
+
+def _namespace() -> dict:
+    try:
+        shell = sys.modules["IPython"].get_ipython()  # type: ignore[union-attr]
+    except (KeyError, AttributeError):
+        shell = None
+    if shell is not None:
+        return shell.user_ns
+    return vars(sys.modules["__main__"])
+
+
+def _handle(value: Any) -> dict:
+    for key, held in _HANDLES.items():
+        if held is value:
+            number = key
+            break
+    else:
+        number = next(_COUNTER)
+        _HANDLES[number] = value
+    kind = value if isinstance(value, type) else type(value)
+    return {"$": "handle", "id": number, "type": getattr(kind, "__qualname__", "object")[:80],
+            "callable": callable(value)}
+
+
+class _Sublayer:
+    def __init__(self, arg: int, name: str) -> None:
+        self.arg, self.name = arg, name
+
+
+def _resolve(tree: dict) -> Any:
+    if tree.get("$") == "handle":
+        number = tree.get("id")
+        if number not in _HANDLES:
+            raise LookupError(f"handle {number!r} is unknown in this kernel")
+        return _HANDLES[number]
+    return _Sublayer(tree.get("arg"), tree.get("name"))
+
+
+def _model_state(model: Any) -> tuple[str, int]:
+    return wire.model_fingerprint(model), id(getattr(model, "optimizer", None))
+
+
+def _target(request: dict, namespace: dict) -> Any:
+    target = request.get("target") or {}
+    if target.get("$") == "global":
+        name = target.get("name")
+        if name not in namespace:
+            raise NameError(f"name {name!r} is not defined in the notebook")
+        return namespace[name]
+    if target.get("$") == "probe":
+        from tl_helpers.grading import probes
+
+        name = target.get("name")
+        if name not in probes.PROBE_FUNCTIONS:
+            raise NameError(f"no probe named {name!r}")
+        return getattr(probes, name)
+    return _resolve(target)
+
+
+def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
+    op = request.get("op")
+    target = _target(request, namespace)
+    if op == "get":
+        return {"ok": True, "value": wire.encode(target, out, handle=_handle)}
+    if op == "getattr":
+        value = getattr(target, request["name"])
+        return {"ok": True, "value": wire.encode(value, out, handle=_handle)}
+    if op != "call":
+        raise ValueError(f"unknown request {op!r}")
+    args = wire.decode(request.get("args", []), folder, resolve=_resolve, trusted_models=True)
+    kwargs = wire.decode(request.get("kwargs", {"$": "dict", "items": []}), folder,
+                         resolve=_resolve, trusted_models=True)
+    args = [_fill(a, args) for a in args]
+    kwargs = {k: _fill(v, args) for k, v in kwargs.items()}
+    every = list(args) + list(kwargs.values())
+    models = {i: _model_state(a) for i, a in enumerate(every) if wire._is_keras_model(a)}
+    try:
+        result = target(*args, **kwargs)
+    except Exception as error:  # the student's exception, as data
+        response = {"ok": False, "error": wire.encode(error, out)}
+    else:
+        response = {"ok": True, "value": _encode_result(result, out, every)}
+    response["after"] = [_after(i, a, out, models) for i, a in enumerate(every)]
+    return response
+
+
+def _fill(value: Any, args: list) -> Any:
+    if isinstance(value, _Sublayer):
+        return args[value.arg].get_layer(value.name)
+    return value
+
+
+def _encode_result(result: Any, out: Path, every: list) -> Any:
+    def model_ref(model: Any) -> dict | None:
+        return None
+
+    tree = wire.encode(result, out, args=tuple(every), handle=_handle, model_ref=model_ref)
+    if isinstance(tree, dict) and tree.get("$") == "model":
+        tree["handle"] = _handle(result)["id"]
+    return tree
+
+
+def _after(index: int, value: Any, out: Path, models: dict) -> Any:
+    """The state of one argument after the call, or None when it cannot have changed."""
+    if index in models:
+        fingerprint, optimizer = _model_state(value)
+        if (fingerprint, optimizer) == models[index]:
+            return None
+        tree = wire.encode(value, out)
+        tree["recompiled"] = optimizer != models[index][1]
+        tree["handle"] = _handle(value)["id"]
+        return tree
+    try:
+        import numpy as np
+
+        if isinstance(value, (np.ndarray, list, dict, set)):
+            return wire.encode(value, out, handle=_handle)
+        from tl_helpers.grading import probes
+
+        if type(value) in [getattr(probes, n) for n in probes.PROBE_CLASSES]:
+            return wire.encode(value, out, handle=_handle)
+    except wire.WireError:
+        return None
+    return None
+
+
+def serve(call_dir: str | Path, namespace: dict | None = None) -> None:
+    """Answer the request in ``call_dir`` (see the module docstring); never raises."""
+    folder = Path(call_dir)
+    out = folder / "out"
+    out.mkdir(exist_ok=True)
+    try:
+        request = json.loads((folder / "in" / "request.json").read_text(encoding="utf-8"))
+        response = _answer(request, folder / "in", out,
+                           namespace if namespace is not None else _namespace())
+    except Exception as error:  # noqa: BLE001 - a problem of this call, reported as data
+        response = {"ok": False, "error": {"$": "exception", "type": "RuntimeError",
+                                           "message": f"the notebook could not answer: "
+                                                      f"{type(error).__name__}: {error}"}}
+    try:
+        text = json.dumps(response)
+    except (TypeError, ValueError) as error:
+        text = json.dumps({"ok": False, "error": {"$": "exception", "type": "RuntimeError",
+                                                  "message": f"unsendable answer: {error}"}})
+    (out / "response.json").write_text(text, encoding="utf-8")

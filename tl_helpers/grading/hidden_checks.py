@@ -1,0 +1,181 @@
+"""Run the hidden checks of one graded cell in the grader, against a notebook proxy.
+
+The checks of ``autograder/<assignment>/test_*.py`` that carry
+``@pytest.mark.grade_id("<id>")`` run with pytest in the grader's own process; their ``nb``
+fixture is a :class:`tl_helpers.grading.proxy.NotebookProxy` (or, for ``pytest autograder``,
+anything with the notebook's names as attributes). Assertions are not rewritten
+(``--assert=plain``), so a failure shows the message the check's author wrote and never the
+check's code.
+
+Example:
+    >>> runner = HiddenChecks(Path("autograder/02_choosing_a_pretrained_model"))  # doctest: +SKIP
+    >>> outcome = runner.run("a02_pareto_front", nb)                           # doctest: +SKIP
+    >>> outcome.passed, outcome.total                                           # doctest: +SKIP
+    (6, 6)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CheckResult", "CellOutcome", "HiddenChecks", "HiddenChecksError"]
+
+
+class HiddenChecksError(RuntimeError):
+    """The hidden checks themselves cannot run (missing folder, import error, unknown id)."""
+
+
+@dataclass
+class CheckResult:
+    """One hidden check: its title (the first docstring line), whether it passed, and why not."""
+
+    title: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class CellOutcome:
+    """The hidden checks of one graded cell."""
+
+    grade_id: str
+    points: float
+    checks: list[CheckResult] = field(default_factory=list)
+    note: str = ""  # why no check ran (visible checks failed, kernel gone, ...)
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def score(self) -> float:
+        """``points * passed / total``, rounded to 2 decimals (0 when nothing ran)."""
+        if not self.total or self.note:
+            return 0.0
+        return float(round(float(self.points) * self.passed / self.total, 2))
+
+    def summary(self) -> str:
+        """What the student reads under the cell."""
+        if self.note:
+            return f"{self.grade_id}: 0 of {self.points:g} points ({self.note})"
+        lines = [f"{self.grade_id}: {self.passed}/{self.total} hidden checks passed, "
+                 f"{self.score:g} of {self.points:g} points"]
+        lines += [f"  - failed: {c.title}: {c.message}" for c in self.checks if not c.passed]
+        return "\n".join(lines)
+
+
+def _message(report: Any) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr).splitlines()[-1]
+    if text.startswith("AssertionError: "):
+        text = text[len("AssertionError: "):]
+    for prefix in ("WireError: ", "CallTimeout: ", "KernelGone: "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    return first[:300]
+
+
+class _Collector:
+    """A pytest plugin: provides ``nb``, keeps one grade_id's checks, records the outcomes."""
+
+    def __init__(self, namespace: Any, grade_id: str) -> None:
+        self.namespace = namespace
+        self.grade_id = grade_id
+        self.titles: dict[str, str] = {}
+        self.results: list[CheckResult] = []
+        self.collect_errors: list[str] = []
+
+    def pytest_configure(self, config: Any) -> None:
+        config.addinivalue_line("markers", "grade_id(name): the graded cell a check belongs to")
+
+    def pytest_collection_modifyitems(self, session: Any, config: Any, items: list) -> None:
+        keep = []
+        for item in items:
+            mark = item.get_closest_marker("grade_id")
+            if mark and mark.args and mark.args[0] == self.grade_id:
+                keep.append(item)
+                doc = getattr(getattr(item, "function", None), "__doc__", None)
+                title = doc.strip().splitlines()[0].rstrip(".") if doc and doc.strip() \
+                    else item.name
+                if getattr(item, "callspec", None) is not None and "[" not in title:
+                    title += f" [{item.callspec.id}]"
+                self.titles[item.nodeid] = title
+        items[:] = keep
+
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {str(report.longrepr)[-300:]}")
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            title = self.titles.get(report.nodeid, report.nodeid.split("::")[-1])
+            if report.passed:
+                self.results.append(CheckResult(title, True))
+            elif report.skipped:
+                self.results.append(CheckResult(title, False, "skipped"))
+            else:
+                self.results.append(CheckResult(title, False, _message(report)))
+
+
+class HiddenChecks:
+    """The hidden checks of one assignment, run in this (the grader's) process.
+
+    Args:
+        tests_dir: ``autograder/<assignment>`` (its ``test_*.py`` files).
+        basetemp: where checks' ``tmp_path`` folders go (default: a private temporary folder).
+    """
+
+    def __init__(self, tests_dir: Path, basetemp: Path | None = None) -> None:
+        self.tests_dir = Path(tests_dir).resolve()
+        self.files = sorted(str(p) for p in self.tests_dir.glob("test_*.py"))
+        if not self.files:
+            raise HiddenChecksError(f"No hidden test files (test_*.py) in {self.tests_dir}.")
+        self.basetemp = Path(basetemp) if basetemp else Path(tempfile.mkdtemp(prefix="tl-checks-"))
+
+    def forget(self) -> None:
+        """Drop the imported check modules (and their caches) before the next submission."""
+        for name, module in list(sys.modules.items()):
+            origin = getattr(module, "__file__", None) or ""
+            if origin and Path(origin).resolve().parent == self.tests_dir:
+                del sys.modules[name]
+
+    def run(self, grade_id: str, namespace: Any) -> CellOutcome:
+        """Run the checks marked ``grade_id`` with ``nb`` = ``namespace``."""
+        import pytest
+
+        collector = _Collector(namespace, grade_id)
+        fixture = types.ModuleType("tl_course_nb_fixture")
+
+        @pytest.fixture
+        def nb() -> Any:
+            return namespace
+
+        fixture.nb = nb
+        args = [*self.files, "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging",
+                "-p", "no:randomly", "--noconftest", "--assert=plain", "--capture=no",
+                "-c", os.devnull, "--rootdir", str(self.tests_dir), "-W", "ignore",
+                "--basetemp", str(self.basetemp / grade_id)]
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            pytest.main(args, plugins=[collector, fixture])
+        if collector.collect_errors:
+            raise HiddenChecksError("the hidden checks could not be imported: "
+                                    + " | ".join(collector.collect_errors))
+        outcome = CellOutcome(grade_id, 0.0, collector.results)
+        if not collector.results:
+            raise HiddenChecksError(f"no hidden check is marked grade_id({grade_id!r}) in "
+                                    f"{self.tests_dir}")
+        return outcome

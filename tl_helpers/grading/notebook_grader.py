@@ -1,0 +1,369 @@
+"""Grade one notebook: run it in a sandboxed kernel, check each graded cell from outside.
+
+1. The kernel starts in its sandbox (:class:`tl_helpers.grading.sandbox.SandboxedKernel`).
+2. The notebook's code cells run in order. Locked course cells (setup, tests) run as the
+   grader's release copy has them, whatever the submission did to them. In fast mode the
+   course's unchanged experiment and explorer cells that nothing needs are skipped
+   (:mod:`tl_helpers.grading.fast_mode`); ``fast=False`` runs everything.
+3. After each graded test cell has run (its visible checks), the grader runs that cell's hidden
+   checks in this process against the kernel (:mod:`tl_helpers.grading.hidden_checks`,
+   :mod:`tl_helpers.grading.proxy`) and writes the outcome under the cell.
+4. A cell that runs past its time limit is interrupted; a kernel that dies (``os._exit``, the
+   memory limit, an interrupt ignored) is started again, the cells before are run again, and
+   the cell that stopped it is left out with a note. Every other cell is still graded.
+
+The scores are computed here, by the grader, never read from the student's process.
+
+Example:
+    >>> graded = grade_notebook(nb, release, Path("autograder/05_negative_transfer"),
+    ...                         sandbox_dir=Path("/tmp/box"))              # doctest: +SKIP
+    >>> {g: c.score for g, c in graded.cells.items()}                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import nbformat
+
+from tl_helpers.grading.fast_mode import skippable_cells
+from tl_helpers.grading.hidden_checks import CellOutcome, HiddenChecks
+from tl_helpers.grading.proxy import KernelLink, NotebookProxy
+from tl_helpers.grading.sandbox import SandboxedKernel
+
+__all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_notebook",
+           "MAX_KERNEL_STARTS"]
+
+MAX_KERNEL_STARTS = 4
+SKIPPED_NOTE = ("[tl-course] skipped while grading: the course's own experiment, unchanged "
+                "(run it yourself to see its output)\n")
+
+
+@dataclass
+class GradedNotebook:
+    """The executed notebook and what the grader found."""
+
+    notebook: nbformat.NotebookNode
+    cells: dict[str, CellOutcome] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    isolated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.cells.values()), 2)
+
+
+def graded_cells_of(release: nbformat.NotebookNode) -> dict[str, tuple[float, str]]:
+    """grade_id -> (points, visible source) of the release's autograded test cells."""
+    out = {}
+    for cell in release.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            out[meta["grade_id"]] = (float(meta.get("points", 0)), cell.source)
+    return out
+
+
+def _locked_sources(release: nbformat.NotebookNode) -> dict[str, str]:
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in release.cells
+            if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("locked")
+            and c.metadata["nbgrader"].get("grade_id")}
+
+
+class _MemoryWatch(threading.Thread):
+    """Kill the kernel's process tree when its resident memory passes the limit."""
+
+    def __init__(self, pid: int, limit_bytes: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.limit = pid, limit_bytes
+        self.killed = False
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.stop.wait(0.25):
+            try:
+                procs = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs)
+            except psutil.Error:
+                continue
+            if rss > self.limit:
+                self.killed = True
+                for proc in reversed(procs):
+                    try:
+                        proc.kill()
+                    except psutil.Error:
+                        pass
+
+
+class _Kernel:
+    """A sandboxed kernel plus its link, restartable."""
+
+    def __init__(self, folder: Path, options: dict) -> None:
+        self.folder = folder
+        self.options = options
+        self.starts = 0
+        self.box: SandboxedKernel | None = None
+        self.link: KernelLink | None = None
+        self.watch: _MemoryWatch | None = None
+
+    def start(self) -> None:
+        self.stop()
+        self.starts += 1
+        self.box = SandboxedKernel(self.folder / f"kernel-{self.starts}",
+                                   hide=self.options["hide"], keep=self.options["keep"],
+                                   env=self.options["env"], isolate=self.options["isolate"])
+        client = self.box.start()
+        owner = (self.box.uid, self.box.uid) if self.box.isolated else None
+        self.link = KernelLink(client, self.box.exchange, interrupt=self.box.interrupt,
+                               owner=owner, call_timeout=self.options["call_timeout"])
+        process = getattr(self.box.manager.provisioner, "process", None)
+        if process is not None and self.options["memory_limit_bytes"]:
+            self.watch = _MemoryWatch(process.pid, self.options["memory_limit_bytes"])
+            self.watch.start()
+
+    def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop.set()
+        if self.box is not None:
+            self.box.stop()
+        self.box = self.link = self.watch = None
+
+    def run(self, code: str, timeout: float) -> tuple[list, str]:
+        """Execute ``code``; return (outputs, status) with status ok | error | timeout | dead."""
+        client = self.box.client
+        msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+        outputs: list = []
+        status = "ok"
+        deadline = time.monotonic() + timeout
+        interrupted = False
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if interrupted:
+                    return outputs, "dead"
+                self.box.interrupt()
+                interrupted, status = True, "timeout"
+                deadline = time.monotonic() + 10.0
+                continue
+            try:
+                msg = client.get_iopub_msg(timeout=min(left, 1.0))
+            except Empty:
+                if not client.is_alive() or (self.watch is not None and self.watch.killed):
+                    return outputs, "dead"
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                return outputs, status
+            if kind == "clear_output":
+                outputs.clear()
+            elif kind == "stream":
+                if outputs and outputs[-1].get("output_type") == "stream" and \
+                        outputs[-1].get("name") == content.get("name"):
+                    outputs[-1]["text"] += content.get("text", "")
+                else:
+                    outputs.append(nbformat.v4.output_from_msg(msg))
+            elif kind in ("display_data", "execute_result", "error"):
+                outputs.append(nbformat.v4.output_from_msg(msg))
+                if kind == "error" and status == "ok":
+                    status = "error"
+
+
+def _stopped_output(why: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output(
+        "error", ename="RuntimeError",
+        evalue=f"tl-course grader: this cell was stopped and left out because {why}. "
+               "Your other cells were graded.", traceback=[])
+
+
+def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode,
+                   tests_dir: Path, *, sandbox_dir: Path, fast: bool = True,
+                   hide: list[Path] = (), keep: list[Path] = (),
+                   env: dict[str, str] | None = None, isolate: bool | None = None,
+                   cell_timeout: float = 60.0, course_cell_timeout: float = 300.0,
+                   call_timeout: float = 30.0, checks_per_cell_s: float = 120.0,
+                   memory_limit_bytes: int = 4 * 2**30,
+                   checks: HiddenChecks | None = None) -> GradedNotebook:
+    """Run ``notebook`` in a sandboxed kernel and grade each of its graded cells.
+
+    Args:
+        notebook: the submission (its cell structure already repaired, see ``batch``).
+        release: the grader's copy of the released notebook (locked cells, points, what is
+            "unchanged").
+        tests_dir: ``autograder/<assignment>``, read in this process only.
+        sandbox_dir: an empty folder for the kernel's sandbox (others must be able to enter
+            its parents).
+        fast: skip the course's unchanged experiments that nothing needs.
+        hide, keep, env, isolate: see :class:`tl_helpers.grading.sandbox.SandboxedKernel`.
+        cell_timeout: seconds a student's cell may run; ``course_cell_timeout`` for the
+            course's own unchanged cells.
+        call_timeout: seconds one call of a hidden check into the notebook may run;
+            ``checks_per_cell_s`` for all checks of one cell.
+        memory_limit_bytes: the kernel is stopped (and started again) above this.
+        checks: a :class:`HiddenChecks` to reuse (its imports stay warm across submissions).
+    """
+    started = time.monotonic()
+    checks = checks or HiddenChecks(tests_dir)
+    nb = copy.deepcopy(notebook)
+    graded = graded_cells_of(release)
+    locked = _locked_sources(release)
+    released_ids = {c.get("id"): c.source.strip() for c in release.cells if c.cell_type == "code"}
+    skip = skippable_cells(nb, release) if fast else set()
+    result = GradedNotebook(nb)
+    options = {"hide": list(hide), "keep": list(keep), "env": dict(env or {}),
+               "isolate": isolate, "call_timeout": call_timeout,
+               "memory_limit_bytes": memory_limit_bytes}
+    kernel = _Kernel(Path(sandbox_dir), options)
+    left_out: set[int] = set()
+    ran: list[int] = []
+    try:
+        kernel.start()
+        result.isolated = kernel.box.isolated
+        index = 0
+        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        for index in code_cells:
+            cell = nb.cells[index]
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if grade_id in locked:
+                cell.source = locked[grade_id]
+            if index in skip:
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                       text=SKIPPED_NOTE)]
+                result.skipped.append(index)
+                continue
+            course_cell = released_ids.get(cell.get("id")) == cell.source.strip() and not meta
+            timeout = max(course_cell_timeout, cell_timeout) if course_cell else cell_timeout
+            outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+            cell.outputs = outputs
+            cell.execution_count = None
+            if status in ("timeout", "dead") or kernel.box is None:
+                why = ("it kept running past the time limit" if status == "timeout"
+                       else "it stopped the Python kernel (or used more memory than allowed)")
+                cell.outputs = outputs + [_stopped_output(why)]
+            else:
+                ran.append(index)
+            if grade_id in graded and meta.get("grade") and not meta.get("solution"):
+                points = graded[grade_id][0]
+                if status != "ok" or kernel.link is None:
+                    note = ("the visible checks in this cell failed" if status == "error"
+                            else "the cell could not run")
+                    outcome = CellOutcome(grade_id, points, note=note)
+                else:
+                    outcome = _run_hidden(kernel, checks, grade_id, points, checks_per_cell_s)
+                result.cells[grade_id] = outcome
+                cell.outputs.append(nbformat.v4.new_output(
+                    "stream", name="stdout", text=outcome.summary() + "\n"))
+                cell.outputs.append(nbformat.v4.new_output(
+                    "execute_result", data={"text/plain": repr(outcome.score)},
+                    execution_count=None))
+        for grade_id, (points, _) in graded.items():
+            if grade_id not in result.cells:
+                result.cells[grade_id] = CellOutcome(grade_id, points,
+                                                     note="the test cell is missing")
+    finally:
+        kernel.stop()
+        checks.forget()
+    if left_out:
+        result.notes.append(f"cells {sorted(left_out)} were stopped and left out (time or "
+                            "memory limit, or they stopped the kernel)")
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+def _run_cell(kernel: _Kernel, index: int, timeout: float, ran: list[int], left_out: set[int],
+              nb: nbformat.NotebookNode) -> tuple[list, str]:
+    if kernel.box is None:
+        return [], "dead"
+    outputs, status = kernel.run(nb.cells[index].source, timeout)
+    if status == "ok" or status == "error":
+        return outputs, status
+    # timeout (interrupted: the kernel may still be fine) or dead: restart when needed
+    left_out.add(index)
+    if status == "timeout" and kernel.box is not None and kernel.box.client.is_alive():
+        probe_outputs, probe_status = kernel.run("1", 10.0)
+        if probe_status == "ok":
+            return outputs, "timeout"
+    if kernel.starts >= MAX_KERNEL_STARTS:
+        kernel.stop()
+        return outputs, "dead"
+    kernel.start()
+    for i in ran:  # the cells before, again, without their outputs
+        _, again = kernel.run(nb.cells[i].source, 300.0)
+        if again == "dead":
+            kernel.stop()
+            return outputs, "dead"
+    return outputs, status
+
+
+def _run_hidden(kernel: _Kernel, checks: HiddenChecks, grade_id: str, points: float,
+                budget_s: float) -> CellOutcome:
+    link = kernel.link
+    link.deadline = time.monotonic() + budget_s
+    try:
+        outcome = checks.run(grade_id, NotebookProxy(link))
+    finally:
+        link.deadline = None
+    outcome.points = points
+    return outcome
+
+
+class running_notebook:  # noqa: N801 - used as a context manager, like open()
+    """Run a notebook's code cells in a sandboxed kernel and hand out its proxy (``nb``).
+
+    For ``pytest autograder --notebook PATH`` and for authors trying checks: the hidden checks
+    then run in the caller's process, against the kernel, as in grading.
+
+    Example:
+        >>> with running_notebook(nb, release, Path("/tmp/box")) as proxy:  # doctest: +SKIP
+        ...     proxy.logme(f, y)
+    """
+
+    def __init__(self, notebook: nbformat.NotebookNode, release: nbformat.NotebookNode,
+                 sandbox_dir: Path, *, fast: bool = True, hide: list[Path] = (),
+                 keep: list[Path] = (), env: dict[str, str] | None = None,
+                 isolate: bool | None = None, cell_timeout: float = 600.0,
+                 call_timeout: float = 60.0) -> None:
+        self.nb = copy.deepcopy(notebook)
+        self.release = release
+        self.fast = fast
+        self.cell_timeout = cell_timeout
+        self.kernel = _Kernel(Path(sandbox_dir), {
+            "hide": list(hide), "keep": list(keep), "env": dict(env or {}), "isolate": isolate,
+            "call_timeout": call_timeout, "memory_limit_bytes": 0})
+        self.errors: list[str] = []
+
+    def __enter__(self) -> NotebookProxy:
+        locked = _locked_sources(self.release)
+        skip = skippable_cells(self.nb, self.release) if self.fast else set()
+        self.kernel.start()
+        for index, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "code" or index in skip:
+                continue
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            source = locked.get(grade_id, cell.source)
+            outputs, status = self.kernel.run(source, self.cell_timeout)
+            if status != "ok":
+                errors = [f"{o.get('ename')}: {str(o.get('evalue'))[:200]}" for o in outputs
+                          if o.get("output_type") == "error"]
+                self.errors.append(f"cell {index} ({status}): {errors}")
+            if status == "dead":
+                break
+        return NotebookProxy(self.kernel.link)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.kernel.stop()

@@ -1,0 +1,398 @@
+"""The grader's view of a student's notebook: the ``nb`` of the hidden checks.
+
+``nb.logme(f, y)`` in a check does not run the student's ``logme`` here. It writes the
+arguments as plain data into a fresh folder, asks the student's kernel (in its sandbox) to call
+its ``logme`` on them (:mod:`tl_helpers.grading.function_server`) and reads the answer back with
+:mod:`tl_helpers.grading.wire`, which accepts plain data only. The student's process never holds
+a check, a key or the grading runner; all it can choose is what its own functions return.
+
+* ``nb.name``: the notebook's global; plain data comes back as itself, a function, a class or
+  any other object as a :class:`RemoteObject` (call it, read its attributes: plain data again).
+* Arguments a call changes in place (a model frozen by ``freeze_until``, an array, a list, a
+  probe) are updated here after the call, so checks keep their usual shape.
+* Keras models go as ``.keras`` files; one the kernel already has (unchanged) goes as a handle,
+  and one that is a layer of another argument goes as that layer, so ``move_cut(model, base)``
+  sees ``base`` inside ``model`` as the caller does. A model that comes back is a copy.
+* ``nb.probe.<name>``: a function of :mod:`tl_helpers.grading.probes`, run in the kernel.
+* Every call has a time limit (:attr:`KernelLink.call_timeout`); a call past it is interrupted
+  and fails the check. A kernel that no longer answers fails every later call.
+
+Example (with a kernel started by :class:`tl_helpers.grading.sandbox.SandboxedKernel`):
+    >>> nb = NotebookProxy(link)                                    # doctest: +SKIP
+    >>> nb.pareto_front([{"name": "a", "accuracy": 0.9, "size_mb": 1, "latency_ms": 2}])
+    ['a']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import stat
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tl_helpers.grading import wire
+
+__all__ = ["KernelLink", "NotebookProxy", "RemoteObject", "KernelGone", "CallTimeout"]
+
+MAX_RESPONSE_BYTES = 64 * 2**20
+
+
+class KernelGone(AssertionError):
+    """The notebook's kernel stopped answering (it died, or ignored an interrupt)."""
+
+
+class CallTimeout(AssertionError):
+    """A call into the notebook ran past its time limit (it was interrupted)."""
+
+
+class KernelLink:
+    """Sends requests to a running kernel through an exchange folder and its shell channel.
+
+    Args:
+        client: a started ``jupyter_client`` blocking client of the kernel.
+        exchange: a folder both sides see at the same path; only the grader may create
+            entries in it.
+        interrupt: how to interrupt the kernel (``KernelManager.interrupt_kernel``).
+        owner: ``(uid, gid)`` the kernel runs as; its answer folders are given to it.
+        call_timeout: seconds one call may run.
+    """
+
+    def __init__(self, client: Any, exchange: Path, *, interrupt: Callable[[], None],
+                 owner: tuple[int, int] | None = None, call_timeout: float = 30.0) -> None:
+        self.client = client
+        self.exchange = Path(exchange)
+        self.interrupt = interrupt
+        self.owner = owner
+        self.call_timeout = call_timeout
+        self.gone: str | None = None
+        self.deadline: float | None = None  # time.monotonic() after which calls fail at once
+        self.models: dict[int, tuple[Any, int, str]] = {}  # id -> (model, handle, fingerprint)
+        self.calls = 0
+
+    # -- one round trip ----------------------------------------------------------------
+    def request(self, request: dict, write_inputs: Callable[[Path], None] | None = None,
+                ) -> tuple[dict, Path]:
+        """Send one request; return (response, folder of its files). The caller removes the
+        folder with :meth:`done`."""
+        if self.gone:
+            raise KernelGone(self.gone)
+        self.calls += 1
+        folder = self.exchange / f"call-{self.calls}-{secrets.token_hex(6)}"
+        inputs, out = folder / "in", folder / "out"
+        inputs.mkdir(parents=True)
+        if write_inputs is not None:
+            write_inputs(inputs)
+        (inputs / "request.json").write_text(json.dumps(request), encoding="utf-8")
+        for path in (folder, inputs, *inputs.iterdir()):
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        out.mkdir(mode=0o700)
+        if self.owner is not None:
+            os.chown(out, *self.owner)
+        code = ('__import__("tl_helpers.grading.function_server", fromlist=["serve"])'
+                f'.serve({str(folder)!r})')
+        self._execute(code)
+        return self._read_response(out), out
+
+    def done(self, out: Path) -> None:
+        shutil.rmtree(out.parent, ignore_errors=True)
+
+    def _execute(self, code: str) -> None:
+        limit = self.call_timeout
+        if self.deadline is not None:
+            limit = min(limit, self.deadline - time.monotonic())
+            if limit <= 0:
+                raise CallTimeout("the time for this cell's hidden checks ran out")
+        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        if self._wait_reply(msg_id, limit):
+            return
+        try:
+            self.interrupt()
+        except Exception:  # noqa: BLE001
+            pass
+        if not self._wait_reply(msg_id, 10.0):
+            self.gone = ("the notebook's kernel stopped answering after a call ran past "
+                         f"{self.call_timeout:g} s")
+            raise KernelGone(self.gone)
+        raise CallTimeout(f"the call ran longer than {limit:.0f} s and was interrupted")
+
+    def _wait_reply(self, msg_id: str, timeout: float) -> bool:
+        from queue import Empty
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                reply = self.client.get_shell_msg(timeout=min(left, 1.0))
+            except Empty:
+                if not self._alive():
+                    self.gone = "the notebook's kernel died during a call"
+                    raise KernelGone(self.gone) from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+
+    def _alive(self) -> bool:
+        try:
+            return bool(self.client.is_alive())
+        except Exception:  # noqa: BLE001
+            return False
+
+    @staticmethod
+    def _read_response(out: Path) -> dict:
+        path = out / "response.json"
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            raise wire.WireError("the notebook gave no answer to the call") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise wire.WireError("the notebook's answer is not a regular file")
+            data = handle.read(MAX_RESPONSE_BYTES + 1)
+        if len(data) > MAX_RESPONSE_BYTES:
+            raise wire.WireError("the notebook's answer is larger than 64 MB")
+        try:
+            response = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise wire.WireError("the notebook's answer is not JSON") from None
+        if type(response) is not dict or type(response.get("ok")) is not bool:
+            raise wire.WireError("the notebook's answer has no ok/value")
+        return response
+
+    # -- values ------------------------------------------------------------------------
+    def resolve(self, tree: dict) -> Any:
+        if tree.get("$") != "handle" or type(tree.get("id")) is not int:
+            raise wire.WireError("the answer holds a reference the grader did not send")
+        label = tree.get("type") if type(tree.get("type")) is str else "object"
+        return RemoteObject(self, tree["id"], label[:80])
+
+    def value(self, response: dict, out: Path, args: tuple = ()) -> Any:
+        """The decoded result of a response (raises the notebook's exception, as a builtin)."""
+        if not response["ok"]:
+            error = wire.decode(response.get("error"), out)
+            if not isinstance(error, Exception):
+                raise wire.WireError("the notebook reported a failure that is not an exception")
+            raise error
+        tree = response.get("value")
+        result = wire.decode(tree, out, args=args, resolve=self.resolve)
+        if isinstance(tree, dict) and tree.get("$") == "model" and type(tree.get("handle")) is int:
+            self._remember(result, tree["handle"])
+        return result
+
+    def _remember(self, model: Any, handle: int) -> None:
+        self.models[id(model)] = (model, handle, wire.model_fingerprint(model))
+
+    def call(self, target: dict, args: tuple, kwargs: dict) -> Any:
+        every = list(args) + list(kwargs.values())
+
+        def write(folder: Path) -> None:
+            refs = self._model_refs(every)
+            encoded_args = [self._encode(a, folder, refs) for a in args]
+            encoded_kwargs = {"$": "dict", "items": [[k, self._encode(v, folder, refs)]
+                                                     for k, v in kwargs.items()]}
+            request["args"], request["kwargs"] = encoded_args, encoded_kwargs
+
+        request: dict[str, Any] = {"op": "call", "target": target}
+        response, out = self._request_with(request, write)
+        try:
+            self._apply_after(response.get("after"), every, out)
+            return self.value(response, out, args=tuple(every))
+        finally:
+            self.done(out)
+
+    def _request_with(self, request: dict, write: Callable[[Path], None]) -> tuple[dict, Path]:
+        holder: dict[str, Any] = {}
+
+        def write_all(folder: Path) -> None:
+            write(folder)
+            holder["request"] = request
+
+        return self.request(request, write_all)
+
+    def _model_refs(self, every: list) -> dict[int, dict]:
+        refs: dict[int, dict] = {}
+        models = [(i, a) for i, a in enumerate(every) if wire._is_keras_model(a)]
+        for i, inner in models:
+            for j, outer in models:
+                if i != j and any(layer is inner for layer in
+                                  outer._flatten_layers(include_self=False, recursive=True)):
+                    refs[id(inner)] = {"$": "sublayer", "arg": j, "name": inner.name}
+        return refs
+
+    def _encode(self, value: Any, folder: Path, refs: dict[int, dict]) -> Any:
+        def model_ref(model: Any) -> dict | None:
+            if id(model) in refs:
+                return refs[id(model)]
+            known = self.models.get(id(model))
+            if known is not None and known[0] is model and \
+                    known[2] == wire.model_fingerprint(model):
+                return {"$": "handle", "id": known[1]}
+            return None
+
+        def handle(obj: Any) -> dict:
+            if isinstance(obj, RemoteObject):
+                if obj._link is not self:
+                    raise wire.WireError("a remote object of another notebook")
+                return {"$": "handle", "id": obj._id}
+            raise wire.WireError(f"a check passed a {type(obj).__name__}, which cannot be sent")
+
+        def path_map(path: Any) -> Path:
+            """The kernel cannot see the grader's files: a file or folder a path names is
+            copied along (same name), a missing one stays missing."""
+            files = folder / "files" / secrets.token_hex(4)
+            files.mkdir(parents=True)
+            target = files / (Path(path).name or "unnamed")
+            source = Path(path)
+            if source.is_dir() and not source.is_symlink():
+                shutil.copytree(source, target, symlinks=False)
+            elif source.is_file():
+                shutil.copyfile(source, target)
+            for item in [files, *files.rglob("*")]:
+                os.chmod(item, 0o755 if item.is_dir() else 0o644)
+            return target
+
+        return wire.encode(value, folder, handle=handle, model_ref=model_ref, path_map=path_map)
+
+    def _apply_after(self, after: Any, every: list, out: Path) -> None:
+        """Copy the arguments' state after the call onto the caller's objects."""
+        if after is None:
+            return
+        if type(after) is not list or len(after) != len(every):
+            raise wire.WireError("the answer does not describe the arguments after the call")
+        import numpy as np
+
+        from tl_helpers.grading import probes
+
+        for original, tree in zip(every, after, strict=True):
+            if tree is None:
+                continue
+            if wire._is_keras_model(original):
+                if not (isinstance(tree, dict) and tree.get("$") == "model"):
+                    raise wire.WireError("a model argument came back as something else")
+                loaded = wire.decode(tree, out)
+                _copy_model_state(original, loaded, recompiled=tree.get("recompiled") is True)
+                if type(tree.get("handle")) is int:
+                    self._remember(original, tree["handle"])
+                continue
+            new = wire.decode(tree, out, resolve=self.resolve)
+            if isinstance(original, np.ndarray):
+                if not isinstance(new, np.ndarray) or new.shape != original.shape:
+                    raise wire.WireError("an array argument changed shape during the call")
+                if not np.array_equal(new, original, equal_nan=original.dtype.kind in "fc"):
+                    original[...] = new
+            elif type(original) is list and type(new) is list:
+                original[:] = new
+            elif type(original) is dict and type(new) is dict:
+                original.clear()
+                original.update(new)
+            elif type(original) is set and type(new) is set:
+                original.clear()
+                original.update(new)
+            elif type(original) in [getattr(probes, n) for n in probes.PROBE_CLASSES] \
+                    and type(new) is type(original):
+                original.set_state(new.get_state())
+
+
+def _copy_model_state(original: Any, loaded: Any, *, recompiled: bool) -> None:
+    """Make ``original`` hold ``loaded``'s trainable flags and weights (same architecture)."""
+    import numpy as np
+
+    ours = list(original._flatten_layers(include_self=False, recursive=True))
+    theirs = list(loaded._flatten_layers(include_self=False, recursive=True))
+    if len(ours) != len(theirs) or len(original.weights) != len(loaded.weights):
+        raise wire.WireError("the call changed the layers of a model it was given")
+    original.trainable = bool(loaded.trainable)
+    for mine, other in zip(ours, theirs, strict=True):
+        if mine.trainable != other.trainable:
+            mine.trainable = bool(other.trainable)
+    for mine, other in zip(original.weights, loaded.weights, strict=True):
+        value = np.asarray(other)
+        if tuple(mine.shape) != value.shape:
+            raise wire.WireError("the call changed the shape of a weight of a model it was given")
+        mine.assign(value)
+    if recompiled:
+        config = loaded.get_compile_config() if hasattr(loaded, "get_compile_config") else None
+        if config:
+            original.compile_from_config(config)
+
+
+class RemoteObject:
+    """An object that stays in the student's kernel: calls and attribute reads go there and
+    return plain data (or another RemoteObject)."""
+
+    def __init__(self, link: KernelLink, handle: int, type_name: str) -> None:
+        object.__setattr__(self, "_link", link)
+        object.__setattr__(self, "_id", handle)
+        object.__setattr__(self, "remote_type", type_name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._link.call({"$": "handle", "id": self._id}, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        link = self._link
+        response, out = link.request({"op": "getattr", "target": {"$": "handle", "id": self._id},
+                                      "name": name})
+        try:
+            return link.value(response, out)
+        finally:
+            link.done(out)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("objects in the notebook's kernel cannot be changed from a check")
+
+    def __repr__(self) -> str:
+        return f"<{self.remote_type} in the notebook>"
+
+
+class _Probes:
+    def __init__(self, link: KernelLink) -> None:
+        self._link = link
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from tl_helpers.grading import probes
+
+        if name not in probes.PROBE_FUNCTIONS:
+            raise AttributeError(f"no probe function {name!r}; known: {probes.PROBE_FUNCTIONS}")
+        link = self._link
+        return lambda *args, **kwargs: link.call({"$": "probe", "name": name}, args, kwargs)
+
+
+class NotebookProxy:
+    """``nb`` in the hidden checks: the notebook's globals, reached through its kernel."""
+
+    def __init__(self, link: KernelLink) -> None:
+        object.__setattr__(self, "_link", link)
+        object.__setattr__(self, "probe", _Probes(link))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        link = self._link
+        response, out = link.request({"op": "get", "target": {"$": "global", "name": name}})
+        try:
+            return link.value(response, out)
+        except NameError as error:
+            raise AttributeError(str(error)) from None
+        finally:
+            link.done(out)
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def __contains__(self, name: str) -> bool:
+        try:
+            getattr(self, name)
+        except AttributeError:
+            return False
+        return True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the notebook's globals cannot be changed from a check")
