@@ -76,6 +76,9 @@ _PUBLIC = {
     "plot_image_grid": "plotting",
     "plot_embedding": "plotting",
     "plot_model_selection": "plotting",
+    # explorers: ipywidgets.interact in JupyterLab, one default view when headless
+    "interact": "explorers",
+    "widgets": "explorers",
 }
 
 __all__ = sorted(_PUBLIC) + ["config", "__version__"]
