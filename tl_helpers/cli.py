@@ -137,6 +137,12 @@ def _add_grade_parser(sub, course_help: str) -> None:
                        help="seconds one submission may take in all (default 900)")
     grade.add_argument("--memory-limit", type=float, default=4.0,
                        help="GiB one submission's kernel may use before it is stopped (default 4)")
+    grade.add_argument("--full", action="store_true",
+                       help="run every cell, the course's experiments included (slower; feedback "
+                            "with every plot). Default: fast mode, which skips the course's "
+                            "unchanged experiments that no graded code needs")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run kernels as plain processes even where namespaces are available")
 
 
 def _grade(root: Path, args) -> int:
@@ -144,7 +150,8 @@ def _grade(root: Path, args) -> int:
 
     report = batch.grade_submissions(
         args.submissions, root, jobs=args.jobs, out=args.out, cell_timeout=args.cell_timeout,
-        submission_timeout=args.submission_timeout, memory_limit_gb=args.memory_limit)
+        submission_timeout=args.submission_timeout, memory_limit_gb=args.memory_limit,
+        fast=not args.full, isolate=False if args.no_sandbox else None)
     print(report.summary_text())
     return report.exit_code
 

@@ -1,22 +1,23 @@
-"""``tl-course grade``: grade a class of submissions with nbgrader, fairly and without losses.
+"""``tl-course grade``: grade a class of submissions fairly, without losses, out of reach of the
+code being graded.
 
 Pipeline for a folder (or a zip such as an LMS export) of ``<student>/<assignment>/*.ipynb``:
 
-1. **Collect**: every file is copied into a private work folder and its sha256 recorded, before
-   any student code runs. Unknown assignments, missing notebooks and unreadable files become
-   per-student errors; the batch goes on.
-2. **Isolate**: each submission is autograded by nbgrader in its own staging course (its
-   notebook, a gradebook that holds the assignment's cells and no solutions or other students,
-   the course configuration) in its own worker process (``--jobs N`` run in parallel), with
-   the hidden checks, a one-use receipt key, a private cache and a memory limit.
-3. **Verify**: the parent re-reads each autograded notebook and credits a graded cell only when
-   nbgrader's score comes with a valid signed receipt from the hidden-check runner. Faked
-   scores, tampered grading objects, code that reaches for grading internals, edited locked
-   cells and printed hidden tests are flagged for manual review; leaked tests are removed from
-   the feedback.
-4. **Record**: one writer (this process) stores the verified scores in the course gradebook,
-   writes feedback HTML, ``grades.csv`` and ``summary.txt``, and checks that no submitted file
-   changed (a changed file is restored and flagged).
+1. **Collect**: every file is copied into the grader's private work folder and its sha256
+   recorded, before any student code runs. A bad zip entry, an unknown assignment, a missing
+   notebook or an unreadable file is reported for that entry or student; the batch goes on.
+2. **Grade**: ``--jobs N`` checker processes (:mod:`tl_helpers.grading.worker`) each take one
+   submission after another. The submission's kernel runs in a sandbox of its own (PID, mount
+   and network namespaces, its own user id, resource limits; it cannot see the course folder,
+   the hidden tests, the gradebook or other submissions), the hidden checks run in the checker
+   and reach the notebook's functions through plain data only
+   (:mod:`tl_helpers.grading.notebook_grader`). Fast mode (the default) skips the course's
+   unchanged experiments that nothing needs.
+3. **Record**: this process alone writes the scores the checkers computed into the gradebook,
+   the feedback HTML, ``grades.csv`` and ``summary.txt``, after every job has ended, and reads
+   them back to verify them. Code that reaches for grading internals, an edited grading file or
+   printed hidden tests flag the graded cell concerned: 0 points, pending a person's review.
+   Submitted files that changed are restored.
 
 Example:
     $ tl-course grade exports/week3.zip --jobs 2
@@ -27,32 +28,24 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import json
 import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import warnings
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from tl_helpers._validation import suggest
-from tl_helpers.grading import course, scan
-from tl_helpers.grading.kernel import RECEIPT_PREFIX, receipt_signature
+from tl_helpers.grading import course, scan, worker
 
 __all__ = ["SubmissionResult", "GradeReport", "collect", "grade_submissions"]
-
-_RECEIPT = re.compile(re.escape(RECEIPT_PREFIX) +
-                      r" (?P<grade_id>\S+) (?P<score>\S+) (?P<points>\S+) (?P<flags>\S+) "
-                      r"(?P<sig>[0-9a-f]{32})\]")
 
 
 @dataclass
@@ -80,6 +73,7 @@ class GradeReport:
     out_dir: Path
     feedback_dir: Path
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # said once, no effect on the exit code
 
     @property
     def exit_code(self) -> int:
@@ -103,6 +97,7 @@ class GradeReport:
             lines += [f"  review: {f}" for f in r.review]
             lines += [f"  note:   {n}" for n in r.notes]
         lines += [f"problem: {p}" for p in self.problems]
+        lines += [f"warning: {w}" for w in self.warnings]
         graded = sum(r.status == "graded" for r in self.results)
         lines.append("")
         lines.append(f"{graded} of {len(self.results)} submissions graded; "
@@ -410,6 +405,10 @@ class _Course:
     released: dict[str, str] = field(default_factory=dict)  # grade_id -> released source
     release: dict[str, nbformat.NotebookNode] = field(default_factory=dict)
     guarded: dict[Path, bytes] = field(default_factory=dict)  # the grading code itself
+    private: Path = Path()  # the grader's copies of release notebooks and hidden tests
+    sandboxes: Path = Path()  # where each kernel's sandbox folder goes
+    visibility: tuple[list[Path], list[Path]] = ((), ())  # (hide, keep) for the sandboxes
+    not_isolated: bool = False  # some kernel ran without a sandbox
 
 
 def _template_gradebook(root: Path, assignment: str, work: Path) -> bytes:
@@ -506,169 +505,106 @@ def _repair(nb: nbformat.NotebookNode, source: nbformat.NotebookNode,
     return nbformat.writes(nb).encode("utf-8")
 
 
-def _run_job(sub: _Submission, info: _Course, work: Path, options: dict) -> tuple[dict, Path]:
-    """Stage one submission and autograde it in a worker process; return (outcome, staging)."""
-    job_dir = work / "jobs" / f"{sub.student}__{sub.assignment}__{secrets.token_hex(4)}"
-    staging = job_dir / "course"
-    submitted = staging / "submitted" / sub.student / sub.assignment
+def _cell_timeout(config: str, override: int | None) -> float:
+    """The per-cell timeout: ``override``, else the course configuration's, else 60 s."""
+    if override:
+        return float(override)
+    match = re.search(r"c\.Execute\.timeout\s*=\s*(\d+)", config)
+    return float(match.group(1)) if match else 60.0
+
+
+def _job(sub: _Submission, info: _Course, options: dict, index: int) -> dict:
+    """What a checker process needs to grade one submission (plain data)."""
     sub.staged = _repair(sub.notebook(), info.source[sub.assignment],
                          info.release[sub.assignment])
-    sub.write(submitted, staged=True)  # from memory: what other notebooks did to disk is moot
-    (staging / "gradebook.db").write_bytes(info.template_db[sub.assignment])
-    (staging / "nbgrader_config.py").write_text(
-        _config_text(info.config, staging, options["cell_timeout"],
-                     [c.source for c in info.release[sub.assignment].cells
-                      if c.cell_type == "code" and not _nbgrader_id(c)]))
-    hidden = job_dir / f"hidden-{secrets.token_hex(8)}"
-    (hidden / sub.assignment).mkdir(parents=True)
-    for name, content in info.hidden[sub.assignment].items():
-        (hidden / sub.assignment / name).write_bytes(content)
-    key = secrets.token_hex(32).encode()
-    key_file = job_dir / f"key-{secrets.token_hex(8)}"
-    key_file.write_bytes(key)
-    job = {
-        "staging": str(staging), "student": sub.student, "assignment": sub.assignment,
-        "progress_file": str(job_dir / "progress"), "key_file": str(key_file),
-        "result_file": str(job_dir / "result.json"),
+    box = info.sandboxes / f"box-{index}-{secrets.token_hex(8)}"
+    hide, keep = info.visibility
+    return {
+        "student": sub.student, "assignment": sub.assignment,
+        "notebook": sub.staged.decode("utf-8"),
+        "release": str(info.private / "release" / f"{sub.assignment}.ipynb"),
+        "tests_dir": str(info.private / "autograder" / sub.assignment),
+        "checks_tmp": str(info.private / "checks-tmp"),
+        "sandbox_dir": str(box), "fast": options["fast"],
+        "hide": [str(p) for p in [*hide, info.sandboxes]],
+        "keep": [str(p) for p in keep],
+        "env": options["kernel_env"], "isolate": options["isolate"],
+        "cell_timeout": options["cell_timeout"], "course_cell_timeout": COURSE_CELL_TIMEOUT,
+        "call_timeout": options["call_timeout"],
         "memory_limit_bytes": int(options["memory_limit_gb"] * 2**30),
-        "trusted_sources": info.trusted[sub.assignment],
+        "submission_timeout": options["submission_timeout"],
     }
-    (job_dir / "job.json").write_text(json.dumps(job))
-    env = dict(os.environ)
-    env.update({
-        "TL_AUTOGRADER_DIR": str(hidden), "TL_GRADEBOOK": str(staging / "gradebook.db"),
-        "TL_PROGRESS_FILE": job["progress_file"], "TL_CACHE_DIR": str(job_dir / "cache"),
-        "MPLCONFIGDIR": str(job_dir / "mpl"), "TF_CPP_MIN_LOG_LEVEL": "3", "TL_PROGRESS": "0",
-        "PYTHONWARNINGS": "ignore", "MPLBACKEND": "Agg",
-        "TL_GRADING_WORK": str(work), "TL_JOB_DIR": str(job_dir),
-    })
-    env.pop("TL_GRADING_KEY_FILE", None)
-    if options.get("jobs", 1) > 1:  # share the cores instead of every kernel taking all of them
-        threads = str(max(1, (os.cpu_count() or 1) // options["jobs"]))
-        env.update({"OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
-                    "TF_NUM_INTEROP_THREADS": "1"})
-    started = time.monotonic()
-    stamps = {"started": started}
-    with open(job_dir / "worker.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tl_helpers.grading.worker", str(job_dir / "job.json")],
-            cwd=staging, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            process.wait(timeout=options["submission_timeout"])
-        except subprocess.TimeoutExpired:
-            _kill_tree(process.pid)
-            process.wait()
-            return ({"ok": False, "notes": [], "error": "grading took longer than "
-                     f"{options['submission_timeout']} s and was stopped",
-                     **stamps, "ended": time.monotonic()}, staging)
-    _kill_tree(process.pid)
-    stamps["ended"] = time.monotonic()
-    result_file = Path(job["result_file"])
-    if not result_file.exists():
-        tail = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
-        return ({"ok": False, "notes": [], "error": f"the grading worker crashed: {tail}",
-                 **stamps}, staging)
-    outcome = json.loads(result_file.read_text())
-    outcome.update(stamps)
-    outcome.setdefault("seconds", round(time.monotonic() - started, 1))
-    outcome["key"] = key.decode()
-    return outcome, staging
 
 
-def _kill_tree(pid: int) -> None:
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        procs = [parent, *parent.children(recursive=True)]
-    except psutil.Error:
-        procs = []
-    for proc in procs:
-        try:
-            proc.kill()
-        except psutil.Error:
+def _flag_cells(nb: nbformat.NotebookNode, findings: list[str]) -> list[str]:
+    """Turn "cell N: reason" findings into "<grade_id>: ..." flags on the graded cell that
+    grades cell N (the next test cell after it; the last one for cells after every test)."""
+    tests = [(i, _nbgrader_id(c)) for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+             and not c.metadata["nbgrader"].get("solution")]
+    flags = []
+    for finding in findings:
+        match = re.match(r"cell (\d+): (.*)", finding)
+        if not match or not tests:
+            flags.append(finding)
             continue
+        number = int(match.group(1))
+        grade_id = next((g for i, g in tests if i > number), tests[-1][1])
+        flags.append(f"{grade_id}: cell {number} {match.group(2)} (0 points until reviewed)")
+    return flags
+
+
+def _finish(root: Path, sub: _Submission, result: SubmissionResult, outcome: dict,
+            info: _Course, work: Path) -> None:
+    """Record one graded job: scores computed by the checker, flags, feedback."""
+    result.max_score = _max_score(info.source[sub.assignment])
+    if not outcome.get("ok"):
+        result.status = "failed"
+        result.errors.append(outcome.get("error") or "grading failed")
+        return
+    result.seconds = float(outcome.get("seconds", 0.0))
+    result.notes += outcome.get("notes", [])
+    if not outcome.get("isolated"):
+        info.not_isolated = True
+    points = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+              for c in info.source[sub.assignment].cells
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and not c.metadata["nbgrader"].get("solution")}
+    for grade_id, maximum in points.items():
+        score, _, _ = outcome["cells"].get(grade_id, [0.0, maximum, ""])
+        result.cells[grade_id] = (min(max(float(score), 0.0), maximum), maximum)
+    nb = nbformat.reads(outcome["notebook"], as_version=4)
+    _submission_checks(sub, result, info)
+    leaks = scan.leaking_cells(nb, info.fingerprints[sub.assignment])
+    if leaks:
+        scan.redact_cells(nb, leaks)
+        result.review.append(f"cells {leaks} printed the hidden tests (removed from the "
+                             "feedback)")
+    _zero_flagged(result)
+    staging = work / "feedback-staging" / f"{sub.student}__{sub.assignment}"
+    (staging / "autograded" / sub.student / sub.assignment).mkdir(parents=True)
+    (staging / "nbgrader_config.py").write_text(_config_text(info.config, staging, None))
     try:
-        os.killpg(pid, 9)
-    except OSError:
-        pass
+        _feedback(root, staging, sub, result, nb, info.template_db[sub.assignment])
+    except Exception as error:  # noqa: BLE001 - the grade stands; the feedback is extra
+        result.notes.append(f"feedback HTML could not be generated ({type(error).__name__})")
+    shutil.rmtree(staging, ignore_errors=True)
 
 
-# ------------------------------------------------------------------------------- verify
-def _receipts(cell) -> list[dict]:
-    found = []
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream":
-            found += [m.groupdict() for m in _RECEIPT.finditer(str(output.get("text", "")))]
-    return found
-
-
-def _strip_receipts(cell) -> None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream":
-            output["text"] = "".join(
-                line for line in str(output.get("text", "")).splitlines(keepends=True)
-                if not line.startswith(RECEIPT_PREFIX))
-
-
-def _verify(sub: _Submission, result: SubmissionResult, staging: Path, info: _Course,
-            key: bytes) -> nbformat.NotebookNode | None:
-    from nbgrader.utils import determine_grade
-
-    path = staging / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    source = info.source[sub.assignment]
-    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-             if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
-    for src in source.cells:
-        meta = src.get("metadata", {}).get("nbgrader", {})
-        if not (meta.get("grade") and not meta.get("solution")):
-            continue
-        grade_id, points = meta["grade_id"], float(meta["points"])
-        cell = by_id.get(grade_id)
-        score = 0.0
-        if cell is None:
-            result.review.append(f"{grade_id}: test cell missing after autograde (scored 0)")
-        else:
-            raw, _ = determine_grade(cell)
-            score = min(max(float(raw or 0.0), 0.0), points)
-            if "grade_cell(" in src.source:
-                valid = [r for r in _receipts(cell) if r["grade_id"] == grade_id and hmac_ok(
-                    key, sub.assignment, r)]
-                events = [r["flags"] for r in valid if r["flags"].startswith("events:")]
-                if any(r["flags"].startswith("tampered") for r in valid):
-                    reasons = [r["flags"][len("tampered:"):].replace("_", " ") for r in valid]
-                    result.review.append(f"{grade_id}: the notebook changed grading objects "
-                                         f"({reasons[0][:200]}); scored 0")
-                    score = 0.0
-                elif events:
-                    seen = events[0][len("events:"):].replace("_", " ")
-                    result.review.append(f"{grade_id}: while grading, the notebook {seen[:200]} "
-                                         "(score kept)")
-                elif score > 0 and not any(float(r["score"]) == score for r in valid):
-                    result.review.append(f"{grade_id}: {score:g} points without a valid grading "
-                                         "receipt (faked result?); scored 0")
-                    score = 0.0
-            _strip_receipts(cell)
-        result.cells[grade_id] = (score, points)
+def _zero_flagged(result: SubmissionResult) -> None:
+    """A flagged cell scores 0 until a person decides (a flag naming no cell: every cell)."""
+    named = {g for g in result.cells for f in result.review if f.startswith(f"{g}:")}
+    whole = any(not any(f.startswith(f"{g}:") for g in result.cells) for f in result.review)
+    for grade_id, (_, maximum) in list(result.cells.items()):
+        if whole or grade_id in named:
+            result.cells[grade_id] = (0.0, maximum)
     result.score = round(sum(s for s, _ in result.cells.values()), 2)
     result.max_score = sum(p for _, p in result.cells.values())
-    return nb
-
-
-def hmac_ok(key: bytes, assignment: str, receipt: dict) -> bool:
-    """True when a printed receipt was signed with this submission's key."""
-    try:
-        score, points = float(receipt["score"]), float(receipt["points"])
-    except ValueError:
-        return False
-    expected = receipt_signature(key, assignment, receipt["grade_id"], score, points,
-                                 receipt["flags"])
-    return secrets.compare_digest(expected, receipt["sig"])
 
 
 def _submission_checks(sub: _Submission, result: SubmissionResult, info: _Course) -> None:
-    """Flags from the submitted file itself: edited locked cells, changed ids, risky code."""
+    """Notes and flags from the submitted file itself: edited locked cells, changed ids, code
+    that reaches for grading internals (flagged on the graded cell after it)."""
     nb = sub.notebook()
     source = info.source[sub.assignment]
     locked = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
@@ -696,15 +632,18 @@ def _submission_checks(sub: _Submission, result: SubmissionResult, info: _Course
     for grade_id, original in locked.items():
         if grade_id not in seen and original.metadata["nbgrader"].get("grade"):
             result.notes.append(f"{grade_id}: test cell was missing (put back and graded)")
-    result.review += scan.scan_notebook(nb, info.trusted[sub.assignment])
+    staged = nbformat.reads(sub.staged.decode("utf-8"), as_version=4) if sub.staged else nb
+    findings = scan.scan_notebook(staged, info.trusted[sub.assignment])
+    result.review += _flag_cells(staged, findings)
 
 
 # ------------------------------------------------------------------------------- record
 def _record(root: Path, results: list[SubmissionResult]) -> None:
-    """Store verified scores in the course gradebook (this process is its only writer).
+    """Store the computed scores in the course gradebook (this process is its only writer).
 
     Cells named in a review flag, or every cell when a flag concerns the whole submission, are
-    marked as needing a manual grade, so the formgrader shows them."""
+    recorded with score 0 and marked as needing a manual grade (the formgrader shows them)
+    until a person decides."""
     from nbgrader.api import Gradebook
 
     course.tool_environment()
@@ -783,32 +722,46 @@ def _write_reports(report: GradeReport) -> None:
 # ------------------------------------------------------------------------------- main
 def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path | None = None,
                       cell_timeout: int | None = None, submission_timeout: int = 900,
-                      memory_limit_gb: float = 4.0) -> GradeReport:
+                      memory_limit_gb: float = 4.0, fast: bool = True,
+                      isolate: bool | None = None) -> GradeReport:
     """Grade every ``<student>/<assignment>`` in ``submissions`` (a folder or a zip).
 
     Args:
         submissions: Folder of ``<student>/<assignment>/*.ipynb`` or a zip of one.
         root: The course directory.
-        jobs: Submissions graded in parallel (each in its own process and staging course).
+        jobs: Submissions graded in parallel (checker processes, each with one sandboxed
+            kernel at a time; the CPU threads are shared out between them).
         out: Where ``grades.csv`` and ``summary.txt`` go (default ``<root>/grades``).
         cell_timeout: Seconds one cell may run (default: the course configuration).
         submission_timeout: Seconds one submission may take in all.
         memory_limit_gb: Memory one submission's kernel may use before it is stopped.
+        fast: Skip the course's unchanged experiments that nothing needs (``False``: run every
+            cell, for feedback with every plot).
+        isolate: None = sandbox each kernel where possible; False = never.
 
     Returns:
         A :class:`GradeReport`; its ``exit_code`` is 1 when any submission was not graded.
     """
     from tl_helpers._validation import check_int
+    from tl_helpers.grading.sandbox import namespaces_available
 
     check_int("jobs", jobs, minimum=1)
     root = Path(root).resolve()
     out = Path(out) if out else root / "grades"
     course.tool_environment()
-    work = Path(tempfile.mkdtemp(prefix="tl-grade-"))
+    work = Path(tempfile.mkdtemp(prefix="tl-grade-"))  # 0700: no kernel can read it
+    sandboxes = Path(tempfile.mkdtemp(prefix="tl-sandboxes-"))
+    sandboxes.chmod(0o711)
     try:
         subs, problems = collect(submissions, root, work)
         needed = sorted({s.assignment for s in subs if not s.errors})
         info = _prepare_course(root, needed, work)
+        info.sandboxes = sandboxes
+        info.visibility = worker.sandbox_visibility(
+            root, [Path(submissions).resolve(), out.resolve(), work])
+        if isolate is not False and not namespaces_available():
+            print("tl-course grade: kernels are NOT isolated on this machine (needs Linux, "
+                  "root and unshare); each runs as a plain process.", file=sys.stderr)
         results: dict[int, SubmissionResult] = {}
         runnable = []
         for index, sub in enumerate(subs):
@@ -820,78 +773,105 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
                     result.max_score = _max_score(info.source[sub.assignment])
             else:
                 runnable.append(index)
-        options = {"cell_timeout": cell_timeout, "submission_timeout": submission_timeout,
-                   "memory_limit_gb": memory_limit_gb, "jobs": jobs}
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        options = {"cell_timeout": _cell_timeout(info.config, cell_timeout),
+                   "submission_timeout": submission_timeout, "call_timeout": 30.0,
+                   "memory_limit_gb": memory_limit_gb, "fast": fast, "isolate": isolate,
+                   "kernel_env": worker.kernel_thread_env(threads) if jobs > 1 else {}}
         progress = _progress(len(runnable))
-        again = _grade_parallel(runnable, subs, results, info, work, options, jobs, progress)
-        for index in again:  # graded again, alone, after the parallel run
-            results[index] = _fresh_result(subs[index])
-            _grade_one(index, subs, results, info, work, options)
+        outcomes = _grade_parallel([(i, _job(subs[i], info, options, i)) for i in runnable],
+                                   jobs, threads if jobs > 1 else 0, progress, subs)
+        for index in runnable:
+            _finish(root, subs[index], results[index], outcomes[index], info, work)
+            if _restore_guarded(info):
+                results[index].review.append("the course's grading files changed while it was "
+                                             "graded (restored)")
+                _zero_flagged(results[index])
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
                              problems)
-        _record(root, report.results)
+        if info.not_isolated and isolate is not False:
+            report.warnings.append("kernels were not isolated (no namespaces here): grading "
+                                   "was not sandboxed")
         _check_originals(subs, report)
+        _record(root, report.results)
         _write_reports(report)
+        report.problems += _verify_records(root, report)
+        if report.problems:
+            _write_reports(report)
         return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(sandboxes, ignore_errors=True)
 
 
-def _fresh_result(sub: _Submission) -> SubmissionResult:
-    return SubmissionResult(sub.student, sub.assignment, notes=list(sub.notes))
+def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int, progress,
+                    subs: list[_Submission]) -> dict[int, dict]:
+    """Grade every job in ``jobs`` checker processes; a checker that dies is replaced and its
+    job tried once more (then reported)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    outcomes: dict[int, dict] = {}
+    pending = list(jobs_list)
+    tries: dict[int, int] = {}
+    context = multiprocessing.get_context("spawn")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the checkers inherit it at start
+    while pending:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
+                                 initializer=worker.warm_up, initargs=(threads,)) as pool:
+            futures = {pool.submit(worker.grade_job, job): (index, job)
+                       for index, job in pending}
+            pending = []
+            for future in as_completed(futures):
+                index, job = futures[future]
+                try:
+                    outcomes[index] = future.result()
+                except BrokenProcessPool:
+                    tries[index] = tries.get(index, 0) + 1
+                    if tries[index] < 2:
+                        pending.append((index, job))
+                        continue
+                    outcomes[index] = {"ok": False, "error": "the grading process died twice "
+                                       "while grading this submission"}
+                except Exception as error:  # noqa: BLE001
+                    outcomes[index] = {"ok": False, "error": f"grader error: {error}"}
+                progress.update(1)
+                sub = subs[index]
+                progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
+    return outcomes
 
 
-def _grade_parallel(runnable: list[int], subs: list[_Submission],
-                    results: dict[int, SubmissionResult], info: _Course, work: Path,
-                    options: dict, jobs: int, progress) -> list[int]:
-    """Grade in ``jobs`` worker processes; return the submissions to grade again alone.
+def _verify_records(root: Path, report: GradeReport) -> list[str]:
+    """Read the gradebook and grades.csv back and compare them with the results in memory."""
+    from nbgrader.api import Gradebook, MissingEntry
 
-    A job is graded again, alone, when a notebook running at the same time changed the grading
-    files (they are restored at once) or when its own results show outside interference (its
-    staged notebook changed, or receipts failed although its own code is clean).
-    """
-    again: set[int] = set()
-    spans: dict[int, tuple[float, float]] = {}
-    last_clean = time.monotonic()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_run_job, subs[i], info, work, options): i for i in runnable}
-        for future in as_completed(futures):
-            index = futures[future]
-            sub, result = subs[index], results[index]
-            suspect = _finish(info.root, sub, result, future, info)
-            try:
-                outcome = future.result()[0]
-                spans[index] = (outcome.get("started", 0.0), outcome.get("ended", time.monotonic()))
-            except Exception:
-                spans[index] = (0.0, time.monotonic())
-            now = time.monotonic()
-            if _restore_guarded(info):
-                if jobs == 1:
-                    result.review.append("changed the course's grading files while being graded "
-                                         "(restored at once)")
-                else:
-                    again |= {i for i, (start, end) in spans.items() if end >= last_clean}
-                    again |= {i for f, i in futures.items() if not f.done()}
-                    last_clean = now
-            if suspect and jobs > 1:
-                again.add(index)
-            progress.update(1)
-            progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
-    return sorted(again)
-
-
-def _grade_one(index: int, subs: list[_Submission], results: dict[int, SubmissionResult],
-               info: _Course, work: Path, options: dict) -> None:
-    """Grade one submission with nothing else running (exact attribution of any change)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_run_job, subs[index], info, work, options)
-        _finish(info.root, subs[index], results[index], future, info)
-    results[index].notes.append("graded again on its own (another notebook interfered with "
-                                "the parallel run)")
-    if _restore_guarded(info):
-        results[index].review.append("changed the course's grading files while being graded "
-                                     "(restored at once)")
+    problems = []
+    with warnings.catch_warnings(), \
+            Gradebook(f"sqlite:///{root / 'gradebook.db'}", "tl-course") as gb:
+        warnings.simplefilter("ignore")
+        for r in report.results:
+            if r.status != "graded":
+                continue
+            for grade_id, (score, _) in r.cells.items():
+                try:
+                    grade = gb.find_grade(grade_id, r.assignment, r.assignment, r.student)
+                except MissingEntry:
+                    problems.append(f"gradebook lacks {r.student}/{r.assignment}/{grade_id}")
+                    continue
+                if abs(float(grade.auto_score or 0.0) - score) > 1e-9:
+                    problems.append(f"gradebook holds {grade.auto_score} for {r.student}/"
+                                    f"{r.assignment}/{grade_id}, the grader computed {score}")
+    with open(report.out_dir / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = {(row["student"], row["assignment"]): row for row in csv.DictReader(handle)}
+    for r in report.results:
+        row = rows.get((r.student, r.assignment))
+        if row is None or row["status"] != r.status or (
+                r.status == "graded" and row["score"] != f"{r.score:g}"):
+            problems.append(f"grades.csv does not hold the computed result of {r.student}/"
+                            f"{r.assignment}")
+    return problems
 
 
 def _progress(total: int):
@@ -907,8 +887,11 @@ def _max_score(nb: nbformat.NotebookNode) -> float:
 
 
 def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
+    """Read what grading needs before any student code runs, into the grader's private folder
+    (which no kernel can read): release copies, hidden tests, gradebook templates."""
     config = (root / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
     info = _Course(root, config, {}, {}, {}, {}, {})
+    info.private = work / "private"
     info.guarded = _guarded_files(root)
     for name in assignments:
         source_path = root / "source" / name / f"{name}.ipynb"
@@ -923,6 +906,8 @@ def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
             raise FileNotFoundError(f"{release_path} is missing: run tl-course release {name}")
         released = nbformat.read(release_path, as_version=4)
         info.release[name] = released
+        (info.private / "release").mkdir(parents=True, exist_ok=True)
+        nbformat.write(released, info.private / "release" / f"{name}.ipynb")
         trusted += [c.source for c in released.cells if c.cell_type == "code"]
         for c in released.cells:
             if _nbgrader_id(c):
@@ -930,8 +915,11 @@ def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
         info.trusted[name] = trusted
         info.fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name,
                                                            public="\n".join(trusted))
-        info.hidden[name] = {p.name: p.read_bytes()
-                             for p in sorted((root / "autograder" / name).glob("test_*.py"))}
+        tests = info.private / "autograder" / name
+        tests.mkdir(parents=True)
+        for path in sorted((root / "autograder" / name).glob("*.py")):
+            (tests / path.name).write_bytes(path.read_bytes())
+        info.hidden[name] = {p.name: p.read_bytes() for p in sorted(tests.glob("test_*.py"))}
         info.template_db[name] = _template_gradebook(root, name, work)
     return info
 
@@ -964,46 +952,6 @@ def _restore_guarded(info: _Course) -> list[str]:
             path.write_bytes(content)
             changed.append(str(path))
     return changed
-
-
-def _finish(root: Path, sub: _Submission, result: SubmissionResult, future,
-            info: _Course) -> bool:
-    """Verify a finished job and record its feedback; return True when its results show signs
-    of interference from another notebook running at the same time."""
-    result.max_score = _max_score(info.source[sub.assignment])
-    try:
-        outcome, staging = future.result()
-    except Exception as error:  # a bug of ours must not lose the other students
-        result.status = "failed"
-        result.errors.append(f"grader error: {type(error).__name__}: {error}")
-        return False
-    result.seconds = float(outcome.get("seconds", 0.0))
-    result.notes += outcome.get("notes", [])
-    staged = staging / "submitted" / sub.student / sub.assignment / sub.notebook_name
-    try:
-        interfered = staged.read_bytes() != sub.staged and not outcome.get("notes")
-    except OSError:
-        interfered = True
-    if not outcome.get("ok"):
-        result.status = "failed"
-        result.errors.append(outcome.get("error") or "autograde failed")
-        return interfered
-    try:
-        nb = _verify(sub, result, staging, info, outcome["key"].encode())
-        receipt_problems = [f for f in result.review if "receipt" in f]
-        _submission_checks(sub, result, info)
-        own_code_clean = not any(f.startswith("cell ") for f in result.review)
-        leaks = scan.leaking_cells(nb, info.fingerprints[sub.assignment])
-        if leaks:
-            scan.redact_cells(nb, leaks)
-            result.review.append(f"cells {leaks} printed the hidden tests (removed from the "
-                                 "feedback)")
-        _feedback(root, staging, sub, result, nb, info.template_db[sub.assignment])
-    except Exception as error:
-        result.status = "failed"
-        result.errors.append(f"grader error while verifying: {type(error).__name__}: {error}")
-        return True
-    return interfered or bool(receipt_problems and own_code_clean)
 
 
 def _check_originals(subs: list[_Submission], report: GradeReport) -> None:

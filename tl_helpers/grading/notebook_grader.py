@@ -197,6 +197,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                    cell_timeout: float = 60.0, course_cell_timeout: float = 300.0,
                    call_timeout: float = 30.0, checks_per_cell_s: float = 120.0,
                    memory_limit_bytes: int = 4 * 2**30,
+                   submission_timeout: float | None = None,
                    checks: HiddenChecks | None = None) -> GradedNotebook:
     """Run ``notebook`` in a sandboxed kernel and grade each of its graded cells.
 
@@ -214,6 +215,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
         call_timeout: seconds one call of a hidden check into the notebook may run;
             ``checks_per_cell_s`` for all checks of one cell.
         memory_limit_bytes: the kernel is stopped (and started again) above this.
+        submission_timeout: seconds for the whole notebook; cells after it are not run.
         checks: a :class:`HiddenChecks` to reuse (its imports stay warm across submissions).
     """
     started = time.monotonic()
@@ -235,10 +237,18 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
         result.isolated = kernel.box.isolated
         index = 0
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        deadline = started + submission_timeout if submission_timeout else None
         for index in code_cells:
             cell = nb.cells[index]
             meta = cell.get("metadata", {}).get("nbgrader", {})
             grade_id = meta.get("grade_id")
+            if deadline is not None and time.monotonic() > deadline:
+                if not any("time limit for the whole" in n for n in result.notes):
+                    result.notes.append(f"the notebook ran past the time limit for the whole "
+                                        f"submission ({submission_timeout:g} s); cells from "
+                                        f"{index} on were not run")
+                cell.outputs = [_stopped_output("the submission's time limit was reached")]
+                continue
             if grade_id in locked:
                 cell.source = locked[grade_id]
             if index in skip:
@@ -271,10 +281,11 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                 cell.outputs.append(nbformat.v4.new_output(
                     "execute_result", data={"text/plain": repr(outcome.score)},
                     execution_count=None))
+        present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells}
         for grade_id, (points, _) in graded.items():
             if grade_id not in result.cells:
-                result.cells[grade_id] = CellOutcome(grade_id, points,
-                                                     note="the test cell is missing")
+                note = "the cell was not run" if grade_id in present else "the test cell is missing"
+                result.cells[grade_id] = CellOutcome(grade_id, points, note=note)
     finally:
         kernel.stop()
         checks.forget()

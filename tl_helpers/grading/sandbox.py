@@ -168,7 +168,9 @@ class SandboxedKernel:
                                 connection_file=str(kernel_dir / "connection.json"))
         launch = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         if self.isolated:
-            spec = {"hide": [str(p) for p in self.hide], "keep": [str(p) for p in self.keep],
+            spec = {"hide": [str(p) for p in self.hide],
+                    "keep": [str(p) for p in [*self.keep, self.folder.resolve()]],
+                    "writable": [str(self.folder.resolve())],
                     "uid": self.uid, "cwd": str(self.home), "limits": self.limits,
                     "box": str(self.folder)}
             spec_file = self.folder / "sandbox.json"
@@ -226,13 +228,17 @@ def _mount(*args: str) -> None:
 
 def _enter(spec: dict, argv: list[str]) -> None:
     """Runs as root in the new namespaces: hide, limit, drop privileges, exec the kernel."""
-    box = Path(spec["box"])
     _mount("--make-rprivate", "/")
     _mount("-t", "proc", "proc", "/proc")
+    # kept paths are bound aside first (on a tmpfs of this namespace only), then put back over
+    # the emptied folders they live in
+    aside = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/run") / f"tl-keep-{os.getpid()}"
+    aside.mkdir(parents=True, exist_ok=True)
+    _mount("-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(aside))
     staged = []
     for i, keep in enumerate(Path(p) for p in spec["keep"]):
         if keep.exists():
-            target = box / f".keep{i}"
+            target = aside / f"keep{i}"
             target.mkdir(exist_ok=True)
             _mount("--bind", str(keep), str(target))
             staged.append((target, keep))
@@ -244,8 +250,10 @@ def _enter(spec: dict, argv: list[str]) -> None:
     for target, keep in staged:
         keep.mkdir(parents=True, exist_ok=True)
         _mount("--bind", str(target), str(keep))
-        _mount("-o", "remount,bind,ro", str(keep))
+        if str(keep) not in spec.get("writable", ()):
+            _mount("-o", "remount,bind,ro", str(keep))
         subprocess.run(["umount", "-l", str(target)], capture_output=True)
+    subprocess.run(["umount", "-l", str(aside)], capture_output=True)
     limits = spec["limits"]
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["fsize"], limits["fsize"]))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))

@@ -1,180 +1,108 @@
-"""Autograde ONE submission in its own staging course, in its own process.
+"""The grader's checker processes: each grades one submission after another.
 
-Started by :mod:`tl_helpers.grading.batch` as ``python -m tl_helpers.grading.worker JOB.json``.
-The staging course holds only this student's submission, a gradebook with the assignment's
-cells and the course configuration, so nothing the notebook does can reach another student.
+``tl-course grade --jobs N`` starts N of these (a process pool). A checker never runs student
+code: it starts the submission's sandboxed kernel, drives it, and runs the hidden checks in its
+own process (:func:`tl_helpers.grading.notebook_grader.grade_notebook`). TensorFlow is imported
+once per checker, not once per submission, and the checks' modules are imported again for every
+submission (no state carries over from one student to the next).
 
-A submission whose kernel hangs past its interrupts, dies (``os._exit``) or outgrows the memory
-limit cannot be autograded by nbgrader in one go. The kernel logs which cell it started last
-(see ``kernel._track_cells``); the worker replaces that student cell with a line that raises a
-clear error and grades again, so every other cell is still graded exactly.
+Example:
+    >>> from concurrent.futures import ProcessPoolExecutor               # doctest: +SKIP
+    >>> pool = ProcessPoolExecutor(2, initializer=warm_up, initargs=(1,))  # doctest: +SKIP
+    >>> pool.submit(grade_job, job).result()["cells"]                     # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import json
 import os
-import secrets
 import sys
-import threading
-import time
+import traceback
 from pathlib import Path
+from typing import Any
 
-import nbformat
+__all__ = ["warm_up", "grade_job", "sandbox_visibility", "kernel_thread_env"]
 
-__all__ = ["main", "STOPPED_CELL_TEMPLATE"]
-
-STOPPED_CELL_TEMPLATE = (
-    'raise RuntimeError("tl-course grader: this cell was not run because {why}. '
-    'Your other cells were graded.")'
-)
-MAX_ATTEMPTS = 4
+_CHECKS: dict[str, Any] = {}
 
 
-class _MemoryWatch(threading.Thread):
-    """Kill any kernel of this process whose resident memory passes the limit."""
-
-    def __init__(self, limit_bytes: int) -> None:
-        super().__init__(daemon=True)
-        self.limit = limit_bytes
-        self.killed = False
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self.stop.wait(0.2):
-            for child in me.children(recursive=True):
-                try:
-                    if child.memory_info().rss > self.limit:
-                        child.kill()
-                        self.killed = True
-                except psutil.Error:
-                    continue
+def kernel_thread_env(threads: int) -> dict[str, str]:
+    """Environment variables that keep one kernel on ``threads`` CPU threads."""
+    value = str(max(1, int(threads)))
+    return {"OMP_NUM_THREADS": value, "OPENBLAS_NUM_THREADS": value, "MKL_NUM_THREADS": value,
+            "TF_NUM_INTRAOP_THREADS": value, "TF_NUM_INTEROP_THREADS": "1"}
 
 
-def _kill_descendants() -> None:
-    import psutil
+def sandbox_visibility(root: Path, also_hide: list[Path] = ()) -> tuple[list[Path], list[Path]]:
+    """(hide, keep) for a course: the course folder (and ``also_hide``) hidden, except the
+    ``tl_helpers`` package and the Python environment, which a student also has."""
+    import tl_helpers
 
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-
-
-def _last_started_cell(progress: Path) -> tuple[int, str] | None:
-    if not progress.exists():
-        return None
-    lines = [ln.split() for ln in progress.read_text().splitlines() if len(ln.split()) == 2]
-    if not lines:
-        return None
-    number, digest = lines[-1]
-    return int(number), digest
+    package = Path(tl_helpers.__file__).resolve().parent
+    hide = [Path(root).resolve(), *[Path(p).resolve() for p in also_hide]]
+    keep = [package, Path(sys.prefix).resolve()]
+    return hide, keep
 
 
-def _neutralise(notebook: Path, digest: str, trusted: set[str], why: str) -> str | None:
-    """Replace the student's cell whose code hashes to ``digest`` (or, when that cell is one of
-    the course's locked cells, the student cell just above it). Return a description."""
-    nb = nbformat.read(notebook, as_version=4)
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    target = None
-    for i in code_cells:
-        if hashlib.sha1(nb.cells[i].source.encode()).hexdigest() == digest:
-            target = i
-            break
-    if target is None:
-        return None
-    while target is not None and nb.cells[target].source.strip() in trusted:
-        earlier = [i for i in code_cells if i < target
-                   and nb.cells[i].source.strip() not in trusted
-                   and not nb.cells[i].source.startswith('raise RuntimeError("tl-course grader')]
-        target = earlier[-1] if earlier else None
-    if target is None:
-        return None
-    nb.cells[target].source = STOPPED_CELL_TEMPLATE.format(why=why)
-    nbformat.write(nb, notebook)
-    return f"cell {target} was stopped and left out ({why})"
+def warm_up(threads: int = 0) -> None:
+    """Pool initializer: quiet TensorFlow, import it once, and use ``threads`` CPU threads."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ.setdefault("TL_PROGRESS", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if threads:
+        os.environ.update(kernel_thread_env(threads))
+    import warnings
 
+    warnings.filterwarnings("ignore")
+    import tensorflow as tf
 
-def _failure_reason(log: str, memory_killed: bool) -> str:
-    if memory_killed:
-        return "it used more memory than the grader allows"
-    lowered = log.lower()
-    if "timeout" in lowered or "timed out" in lowered:
-        return "it kept running past the time limit and ignored interrupts"
-    if "dead" in lowered or "died" in lowered:
-        return "it stopped the Python kernel"
-    return "the notebook could not be executed past it"
-
-
-def grade(job: dict) -> dict:
-    """Run nbgrader autograde for the job (with salvage retries); return the outcome."""
-    from tl_helpers.grading.course import nbgrader_api
-
-    staging = Path(job["staging"])
-    student, assignment = job["student"], job["assignment"]
-    notebook = staging / "submitted" / student / assignment / f"{assignment}.ipynb"
-    progress = Path(job["progress_file"])
-    trusted = set(job["trusted_sources"])
-    key_file = Path(job["key_file"])
-    key = key_file.read_bytes()
-    key_file.unlink()
-    os.chdir(staging)
-    api = nbgrader_api(staging)
-    notes: list[str] = []
-    outcome = {"ok": False, "notes": notes, "error": "", "attempts": 0}
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        outcome["attempts"] = attempt
-        progress.unlink(missing_ok=True)
-        # the kernel reads and deletes its key file before any student code runs
-        attempt_key = key_file.with_name(f"key-{secrets.token_hex(8)}")
-        attempt_key.write_bytes(key)
-        os.environ["TL_GRADING_KEY_FILE"] = str(attempt_key)
-        watch = _MemoryWatch(int(job["memory_limit_bytes"]))
-        watch.start()
-        started = time.monotonic()
+    if threads:
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                result = api.autograde(assignment, student, force=True, create=True)
-        except Exception as error:  # nbgrader itself failed
-            result = {"success": False, "log": f"{type(error).__name__}: {error}", "error": ""}
-        finally:
-            watch.stop.set()
-            _kill_descendants()
-            attempt_key.unlink(missing_ok=True)
-        log = (result.get("log") or "") + (result.get("error") or "")
-        autograded = staging / "autograded" / student / assignment / f"{assignment}.ipynb"
-        if result.get("success") and autograded.exists() and not watch.killed:
-            outcome["ok"] = True
-            outcome["seconds"] = round(time.monotonic() - started, 1)
-            return outcome
-        why = _failure_reason(log, watch.killed)
-        last = _last_started_cell(progress)
-        described = _neutralise(notebook, last[1], trusted, why) if last else None
-        if described is None:
-            outcome["error"] = f"autograde failed: {why}. " + _tail(log)
-            return outcome
-        notes.append(described)
-    outcome["error"] = "autograde failed after stopping several cells. "
-    return outcome
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # already initialised
+            pass
+    import keras  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    if threads:
+        threadpool_limits(threads)
 
 
-def _tail(log: str, lines: int = 6) -> str:
-    kept = [ln for ln in log.splitlines() if ln.strip()][-lines:]
-    return " | ".join(kept)[-800:]
+def grade_job(job: dict) -> dict:
+    """Grade one submission. ``job``: notebook (JSON text), release (path), tests_dir,
+    sandbox_dir, fast, hide, keep, env, timeouts, memory_limit_bytes. Returns plain data."""
+    import nbformat
 
+    from tl_helpers.grading.hidden_checks import HiddenChecks
+    from tl_helpers.grading.notebook_grader import grade_notebook
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    job_file = Path(argv[0])
-    job = json.loads(job_file.read_text())
-    outcome = grade(job)
-    Path(job["result_file"]).write_text(json.dumps(outcome))
-    return 0
+    try:
+        import keras
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+        keras.backend.clear_session()
+        notebook = nbformat.reads(job["notebook"], as_version=4)
+        release = nbformat.read(job["release"], as_version=4)
+        tests_dir = job["tests_dir"]
+        checks = _CHECKS.get(tests_dir)
+        if checks is None:
+            checks = _CHECKS[tests_dir] = HiddenChecks(Path(tests_dir),
+                                                       basetemp=Path(job["checks_tmp"]))
+        graded = grade_notebook(
+            notebook, release, Path(tests_dir), sandbox_dir=Path(job["sandbox_dir"]),
+            fast=job.get("fast", True), hide=[Path(p) for p in job["hide"]],
+            keep=[Path(p) for p in job["keep"]], env=job.get("env"),
+            isolate=job.get("isolate"), cell_timeout=job["cell_timeout"],
+            course_cell_timeout=job.get("course_cell_timeout", 300),
+            call_timeout=job.get("call_timeout", 30),
+            memory_limit_bytes=job["memory_limit_bytes"],
+            submission_timeout=job.get("submission_timeout"), checks=checks)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not lose the class
+        return {"ok": False, "error": f"grader error: {type(error).__name__}: {error}",
+                "trace": traceback.format_exc()[-2000:]}
+    return {
+        "ok": True,
+        "cells": {g: [c.score, c.points, c.summary()] for g, c in graded.cells.items()},
+        "notebook": nbformat.writes(graded.notebook),
+        "notes": graded.notes, "isolated": graded.isolated, "seconds": graded.seconds,
+        "skipped": len(graded.skipped),
+    }
