@@ -179,7 +179,7 @@ class _Encoder:
                     return ref
             name, path = self.file(".keras")
             value.save(path)
-            return {"$": "model", "file": name}
+            return {"$": "model", "file": name, "flags": _trainable_flags(value)}
         if _is_tensor(value):
             return self(np.asarray(value), depth)
         dataset = _dataset_type()
@@ -299,7 +299,9 @@ class _Decoder:
         if tag == "exception":
             return make_exception(tree.get("type"), tree.get("message"))
         if tag == "model":
-            return self.model(self.read_file(tree.get("file")))
+            model = self.model(self.read_file(tree.get("file")))
+            _set_trainable_flags(model, tree.get("flags"))
+            return model
         if tag == "dataset":
             return self.dataset(tree, depth)
         if tag == "probe":
@@ -398,6 +400,28 @@ def _loaded(module: str) -> Any:
     import sys
 
     return sys.modules.get(module)
+
+
+def _trainable_flags(model: Any) -> list[bool]:
+    """The model's own ``trainable`` flag, then each nested layer's: a ``.keras`` file does not
+    keep every one (an ``InputLayer``'s flag is not in its config)."""
+    return [bool(model.trainable)] + [
+        bool(layer.trainable) for layer in model._flatten_layers(include_self=False,
+                                                                 recursive=True)]
+
+
+def _set_trainable_flags(model: Any, flags: Any) -> None:
+    if flags is None:
+        return
+    layers = list(model._flatten_layers(include_self=False, recursive=True))
+    if type(flags) is not list or len(flags) != len(layers) + 1 or \
+            any(type(flag) is not bool for flag in flags):
+        raise WireError("the trainable flags sent with a model do not match its layers")
+    if model.trainable != flags[0]:
+        model.trainable = flags[0]
+    for layer, flag in zip(layers, flags[1:], strict=True):
+        if layer.trainable != flag:
+            layer.trainable = flag
 
 
 def _dataset_type() -> type | None:
