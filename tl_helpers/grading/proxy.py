@@ -20,6 +20,7 @@ a check, a key or the grading runner; all it can choose is what its own function
 Example (with a kernel started by :class:`tl_helpers.grading.sandbox.SandboxedKernel`):
     >>> nb = NotebookProxy(link)                                    # doctest: +SKIP
     >>> nb.pareto_front([{"name": "a", "accuracy": 0.9, "size_mb": 1, "latency_ms": 2}])
+    ... # doctest: +SKIP
     ['a']
 """
 
