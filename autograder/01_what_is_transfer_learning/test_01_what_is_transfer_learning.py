@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import tl_helpers as tl  # noqa: E402
+from tl_helpers.grading.probes import FeatureRecorder  # noqa: E402
 
 
 def _keras():
@@ -125,12 +126,15 @@ def test_extractor_does_not_mutate_base(nb):
 @pytest.mark.grade_id("a01_build_feature_extractor")
 def test_extractor_is_independent_of_base(nb):
     """Changing the base's weights afterwards does not change the extractor"""
+    # A model that comes back from the notebook is a copy, so sharing can only be seen in the
+    # kernel: the probe builds the extractor from (a copy of) the base there, zeroes that base's
+    # weights and computes the features again.
     base = _pretrained()
-    extractor = nb.build_feature_extractor(base)
     x = _images(4, seed=3)
-    before = np.asarray(extractor(x))
-    base.set_weights([np.zeros_like(w) for w in base.get_weights()])
-    after = np.asarray(extractor(x))
+    run = nb.probe.features_after_base_changes(nb.build_feature_extractor, base, x)
+    before, after = run["before"], run["after"]
+    expected = (4, *base.output_shape[1:])
+    assert before.shape == expected, f"features should have shape {expected}, got {before.shape}."
     assert np.allclose(before, after, atol=1e-6), (
         "the extractor shares its variables with base_model: training or changing the base "
         "later silently changes your features. Hint: build it from a copy "
@@ -287,18 +291,9 @@ def _toy_dataset(num_classes=3, n_train=12, n_test=8, seed=0):
     return tl.ImageDataset(x, y, [f"c{i}" for i in range(num_classes)], "toy", is_test)
 
 
-class _Recorder:
-    """A fake head: records what it was trained on; predicts the label stored in column 0."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, train_features, y_train):
-        self.calls.append((np.array(train_features), np.array(y_train)))
-        return self
-
-    def predict(self, features):
-        return np.asarray(features)[:, 0].astype(int)
+# FeatureRecorder (a fake head) runs in the notebook's kernel and its recorded calls are copied
+# back after each call: it records what it was trained on and predicts the label stored in
+# feature column 0.
 
 
 @pytest.mark.grade_id("a01_label_efficiency_curve")
@@ -306,7 +301,8 @@ def test_curve_structure(nb):
     """One accuracy per seed for each budget, as Python floats in the order given"""
     ds = _toy_dataset()
     features = np.c_[ds.y, np.zeros(len(ds.y))].astype(float)
-    curve = nb.label_efficiency_curve(features, ds, [6, 2, 4], [3, 1, 2], fit_head=_Recorder())
+    curve = nb.label_efficiency_curve(features, ds, [6, 2, 4], [3, 1, 2],
+                                      fit_head=FeatureRecorder())
     assert list(curve) == [6, 2, 4], (
         f"the keys should be the budgets in the order given, [6, 2, 4]; got {list(curve)}")
     for n, scores in curve.items():
@@ -322,7 +318,7 @@ def test_curve_trains_on_the_few_shot_split(nb):
     ds = _toy_dataset()
     rng = np.random.default_rng(0)
     features = np.c_[ds.y, rng.normal(size=len(ds.y)), np.arange(len(ds.y))].astype(float)
-    recorder = _Recorder()
+    recorder = FeatureRecorder()
     nb.label_efficiency_curve(features, ds, [2, 5], [0, 7], fit_head=recorder)
     expected = [tl.few_shot_indices(ds, n, seed=s)[0] for n in (2, 5) for s in (0, 7)]
     assert len(recorder.calls) == 4, (
@@ -346,7 +342,7 @@ def test_curve_scores_on_the_fixed_test_set(nb):
     predicted[test_rows[:5]] = 1 - predicted[test_rows[:5]]  # 5 of the 20 test rows wrong
     predicted[~ds.is_test] = 1 - predicted[~ds.is_test]       # every training row wrong
     features = np.c_[predicted, np.zeros(len(ds.y))].astype(float)
-    curve = nb.label_efficiency_curve(features, ds, [3, 10], [0, 1], fit_head=_Recorder())
+    curve = nb.label_efficiency_curve(features, ds, [3, 10], [0, 1], fit_head=FeatureRecorder())
     for n, scores in curve.items():
         assert np.allclose(scores, 0.75), (
             f"budget {n}: expected accuracy 0.75 on the test set (15 of 20 right), got "
@@ -379,7 +375,7 @@ def test_curve_does_not_modify_inputs(nb):
     ds = _toy_dataset()
     features = np.c_[ds.y, np.ones(len(ds.y))].astype(float)
     features_copy, budgets, seeds = features.copy(), [2, 4], [0, 1]
-    nb.label_efficiency_curve(features, ds, budgets, seeds, fit_head=_Recorder())
+    nb.label_efficiency_curve(features, ds, budgets, seeds, fit_head=FeatureRecorder())
     assert np.array_equal(features, features_copy), "label_efficiency_curve changed `features`."
     assert budgets == [2, 4] and seeds == [0, 1], "label_efficiency_curve changed budgets/seeds."
 
@@ -395,15 +391,15 @@ def test_curve_rejects_bad_inputs(nb, case, argument):
     features = np.c_[ds.y, np.ones(len(ds.y))].astype(float)
     calls = {
         "rows": lambda: nb.label_efficiency_curve(features[:-3], ds, [2], [0],
-                                                  fit_head=_Recorder()),
+                                                  fit_head=FeatureRecorder()),
         "empty_budgets": lambda: nb.label_efficiency_curve(features, ds, [], [0],
-                                                           fit_head=_Recorder()),
+                                                           fit_head=FeatureRecorder()),
         "zero_budget": lambda: nb.label_efficiency_curve(features, ds, [2, 0], [0],
-                                                         fit_head=_Recorder()),
+                                                         fit_head=FeatureRecorder()),
         "float_budget": lambda: nb.label_efficiency_curve(features, ds, [2.5], [0],
-                                                          fit_head=_Recorder()),
+                                                          fit_head=FeatureRecorder()),
         "empty_seeds": lambda: nb.label_efficiency_curve(features, ds, [2], [],
-                                                         fit_head=_Recorder()),
+                                                         fit_head=FeatureRecorder()),
     }
     with pytest.raises(ValueError, match=argument):
         calls[case]()

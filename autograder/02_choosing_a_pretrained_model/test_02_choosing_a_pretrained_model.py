@@ -13,7 +13,6 @@ import copy  # noqa: E402
 import json  # noqa: E402
 import pickle  # noqa: E402
 import struct  # noqa: E402
-import time  # noqa: E402
 import zipfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -21,6 +20,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import tl_helpers as tl  # noqa: E402
+from tl_helpers.grading.probes import ScriptedModel  # noqa: E402
 
 
 def _keras():
@@ -63,8 +63,14 @@ def _nested_model():
     return keras.Model(inputs, outputs, name="outer_model")
 
 
-def _card(nb, model, path=None):
-    card = nb.compute_model_card(model, path)
+def _card(nb, model, path=None, as_text=False):
+    """compute_model_card(model, path); with as_text the notebook gets the path as a str (the
+    kernel cannot see the grader's files: the Path's file is copied along, and the probe
+    passes the copy's path as text)."""
+    if as_text:
+        card = nb.probe.call_with_str_paths(nb.compute_model_card, model, path)
+    else:
+        card = nb.compute_model_card(model, path)
     tl.check_type(card, dict, "compute_model_card(model, path)", hint="return a plain dict.")
     missing = {"name", "parameters", "trainable_parameters", "depth", "input_shape",
                "output_shape", "size_mb", "file_format"} - set(card)
@@ -163,8 +169,8 @@ def test_card_file_size_and_format(nb, tmp_path):
     model.save_weights(tmp_path / "dense.weights.h5")
     (tmp_path / "UPPER.KERAS").write_bytes((tmp_path / "model.keras").read_bytes())
     for name, fmt in files.items():
-        for path in (tmp_path / name, str(tmp_path / name)):
-            card = _card(nb, model, path)
+        for as_text in (False, True):
+            card = _card(nb, model, tmp_path / name, as_text=as_text)
             tl.check_close(card["size_mb"], os.path.getsize(tmp_path / name) / 1e6,
                            f"size_mb of {name}", atol=1e-9, rtol=0,
                            hint="MB here means 1,000,000 bytes of the file on disk.")
@@ -202,24 +208,8 @@ def test_card_keeps_model(nb):
 
 
 # ========================================================================= measure_latency
-class ScriptedModel:
-    """A fake model whose n-th call sleeps durations_ms[n] and records its calls."""
-
-    def __init__(self, durations_ms):
-        self.durations = list(durations_ms)
-        self.calls = 0
-        self.kwargs = []
-        self.inputs = []
-
-    def __call__(self, batch, **kwargs):
-        self.kwargs.append(kwargs)
-        self.inputs.append(np.array(batch, copy=True))
-        ms = self.durations[min(self.calls, len(self.durations) - 1)]
-        self.calls += 1
-        time.sleep(ms / 1000.0)
-        return np.zeros((len(batch), 2), dtype=np.float32)
-
-
+# ScriptedModel (a fake model whose n-th call sleeps durations_ms[n], the last one repeating)
+# runs in the notebook's kernel; its record (calls, kwargs, inputs) is copied back after a call.
 _BATCH = np.arange(2 * 4 * 4 * 3, dtype=np.float32).reshape(2, 4, 4, 3)
 
 
@@ -348,9 +338,14 @@ _SAFE_HEADER = {"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}
 def test_detect_real_keras_files(nb, tmp_path):
     """Real .keras and .weights.h5 files are Keras, as str or Path"""
     keras_file, weights_file = _tiny_keras_files(tmp_path)
-    for path in (keras_file, weights_file, str(keras_file)):
+    for path in (keras_file, weights_file):
         got = nb.detect_framework(path)
-        assert got == "keras", f"{Path(path).name} saved by Keras should give 'keras', got {got!r}."
+        assert got == "keras", f"{path.name} saved by Keras should give 'keras', got {got!r}."
+    # the kernel cannot see tmp_path: the Path is copied along and the probe passes it as a str
+    got = nb.probe.call_with_str_paths(nb.detect_framework, keras_file)
+    assert got == "keras", (
+        f"{keras_file.name} given as a str should give 'keras', got {got!r}. Hint: accept str "
+        "and pathlib.Path (Path(path)).")
     h5 = _write(tmp_path / "legacy.HDF5", weights_file.read_bytes())
     assert nb.detect_framework(h5) == "keras", (
         "extensions are case-insensitive: an HDF5 file named .HDF5 is 'keras'.")
@@ -445,8 +440,10 @@ def test_detect_keeps_file(nb, tmp_path):
     """The file is only read, never changed"""
     path = _torch_zip(tmp_path / "keep.pt")
     before = path.read_bytes()
-    nb.detect_framework(path)
-    assert path.read_bytes() == before, "detect_framework changed the file: only read it."
+    # the kernel works on a copy of the file: the probe reads that copy back after the call
+    after = nb.probe.file_bytes_after_call(nb.detect_framework, path)
+    assert after is not None and after.tobytes() == before, (
+        "detect_framework changed the file: only read it.")
 
 
 # ============================================================================ pareto_front
