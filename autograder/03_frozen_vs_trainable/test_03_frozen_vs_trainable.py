@@ -5,6 +5,11 @@ MobileNet, or a tiny dense network) and seeds everything, so it runs in a few se
 not depend on what the notebook computed. Checks that only read a model, or only change
 ``trainable`` flags, share one Lite0 per kind of weights (flags reset before each use); checks
 that train or change weights build their own.
+
+``nb`` runs the student's functions in the notebook's kernel: a model given to them is updated
+here after the call (flags, weights, a recompile), a model they return is a copy. Checks that
+need the base inside a returned model look it up by name; the weight-sharing experiment of
+``features_at`` runs in the kernel (``nb.probe.built_output_after_scaling``).
 """
 
 import os
@@ -457,8 +462,19 @@ def test_transfer_model_compiled(nb):
 def test_transfer_model_fit_keeps_base(nb):
     """After fit the base is bit-identical, BatchNorm moving statistics included"""
     keras = _keras()
-    base = _lite0(fresh=True)
-    model = nb.build_transfer_model(base, 3, lr=0.01)
+    given = _lite0(fresh=True)
+    model = nb.build_transfer_model(given, 3, lr=0.01)
+    # The returned model is a copy of the notebook's: train it here and read the base inside it
+    # by name (its weights are those of the given base).
+    try:
+        base = model.get_layer(given.name)
+    except ValueError:
+        raise AssertionError(
+            f"the returned model has no layer named {given.name!r}: call the given base_model "
+            "on the inputs (do not rebuild or reload another backbone).") from None
+    assert _same(given.get_weights(), base.get_weights()), (
+        "the base inside the returned model does not hold the given base's weights: reuse "
+        "base_model as it is.")
     bn = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
     stats = [(np.array(b.moving_mean), np.array(b.moving_variance)) for b in bn]
     before = [w.copy() for w in base.get_weights()]
@@ -678,13 +694,16 @@ def test_features_at_2d_output_unchanged(nb):
 @pytest.mark.grade_id("a03_features_at")
 def test_features_at_shares_weights(nb):
     """The cut model shares the backbone's weights (no copy)"""
-    base = _lite0("imagenet", fresh=True)
-    cut = nb.features_at(base, "block2b_add")
-    x = _images(2)
-    before = np.asarray(cut(x, training=False))
-    conv = base.get_layer("stem_conv")
-    conv.set_weights([w * 2.0 for w in conv.get_weights()])
-    after = np.asarray(cut(x, training=False))
+    base = _lite0("imagenet", fresh=True)  # its stem_conv comes back doubled
+    # In the kernel: cut = features_at(base, "block2b_add"), its output on x, stem_conv's
+    # weights doubled in the backbone, the cut's output again (a model that comes back here is
+    # a copy, so the experiment runs where the student's objects live).
+    run = nb.probe.built_output_after_scaling(nb.features_at, base, ("block2b_add",),
+                                              _images(2), "stem_conv", factor=2.0)
+    before, after = np.asarray(run["before"]), np.asarray(run["after"])
+    assert before.shape == after.shape == (2, 24), (
+        f"features_at(base, 'block2b_add') on 2 images should output (2, 24), not "
+        f"{before.shape}.")
     assert not _close(after, before, rtol=1e-3), (
         "changing the backbone's stem_conv weights did not change the cut model's output: it "
         "holds a copy. Build it from base_model.input and base_model.get_layer(name).output, so "

@@ -3,6 +3,11 @@
 Every check builds its own small inputs (EfficientNet-Lite0 or the course MobileNet with random
 weights at 32x32 pixels, or a tiny convolutional network) and seeds everything, so it runs in a
 few seconds and does not depend on what the notebook computed.
+
+``nb`` runs the student's functions in the notebook's kernel: a model given to them is updated
+here after the call (flags, weights, a recompile). Callbacks and Histories stay in the kernel
+(RemoteObjects): their class is checked through ``nb.probe.describe`` and the early-stopping
+experiment runs there (``nb.probe.early_stopping_run``).
 """
 
 import os
@@ -263,10 +268,10 @@ def test_unfreeze_top_training_keeps_frozen_parts(nb):
 def test_early_stopping_configuration(nb, patience):
     """Monitors val_loss with the given patience and restores the best weights"""
     keras = _keras()
-    stopper = nb.make_early_stopping(patience)
-    assert isinstance(stopper, keras.callbacks.EarlyStopping), (
+    stopper = nb.make_early_stopping(patience)  # stays in the kernel (a RemoteObject)
+    assert _is_instance(nb, stopper, keras.callbacks.EarlyStopping), (
         f"make_early_stopping should return a keras.callbacks.EarlyStopping, not "
-        f"{type(stopper).__name__}.")
+        f"{_type_name(stopper)}.")
     assert stopper.monitor == "val_loss", (
         f"monitor the validation loss ('val_loss'), not {stopper.monitor!r}: the training loss "
         "keeps falling while the model overfits.")
@@ -277,31 +282,31 @@ def test_early_stopping_configuration(nb, patience):
         "(overfitted) epoch.")
 
 
-def _toy_run(stopper, epochs=20):
-    """A regression whose validation loss rises from the first epoch on."""
-    keras = _keras()
-    keras.utils.set_random_seed(0)
-    x = np.linspace(-1, 1, 32, dtype="float32").reshape(-1, 1)
-    model = keras.Sequential([keras.Input((1,)),
-                              keras.layers.Dense(1, kernel_initializer="zeros", use_bias=False)])
-    model.compile(keras.optimizers.SGD(0.1), "mse")
-    seen = []
-    record = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: seen.append(float(model.get_weights()[0].item())))
-    history = model.fit(x, 2 * x, validation_data=(x, -2 * x), epochs=epochs, batch_size=32,
-                        verbose=0, callbacks=[stopper, record])
-    return model, history.history, seen
+def _is_instance(nb, obj, klass):
+    """isinstance for an object that stays in the kernel (a RemoteObject): its class's MRO."""
+    from tl_helpers.grading.proxy import RemoteObject
+
+    if not isinstance(obj, RemoteObject):
+        return isinstance(obj, klass)
+    return f"{klass.__module__}.{klass.__qualname__}" in nb.probe.describe(obj)["mro"]
+
+
+def _type_name(obj):
+    return getattr(obj, "remote_type", None) or type(obj).__name__
 
 
 @pytest.mark.grade_id("a04_early_stopping")
 def test_early_stopping_behaviour(nb):
     """Stops once the validation loss stops improving and keeps the best epoch's weights"""
-    model, logs, seen = _toy_run(nb.make_early_stopping(3))
+    # In the kernel: a 1-weight regression whose validation loss rises from the first epoch on,
+    # trained for up to 20 epochs with the student's callback (probes.early_stopping_run).
+    logs = nb.probe.early_stopping_run(nb.make_early_stopping(3), epochs=20)
+    seen = logs["seen"]  # the weight after every epoch
     best = int(np.argmin(logs["val_loss"]))
     assert len(logs["loss"]) == best + 3 + 1, (
         f"with patience=3 training should stop 3 epochs after the best validation loss "
         f"(epoch {best + 1}); it ran {len(logs['loss'])} epochs. Hint: monitor 'val_loss'.")
-    final = float(model.get_weights()[0].item())
+    final = float(logs["final"])
     assert abs(final - seen[best]) < 1e-6, (
         "after stopping, the model should hold the weights of the epoch with the lowest "
         "validation loss, but it holds those of a later epoch. Hint: restore_best_weights.")
@@ -382,7 +387,7 @@ def _fine_tuned(nb, n_layers, wrong_validation=False):
     worse at (the validation loss rises), patience 1 and up to 12 epochs, to see early
     stopping act.
     """
-    key = (nb.fine_tune, n_layers, wrong_validation)
+    key = (id(nb), n_layers, wrong_validation)  # nb.fine_tune is a new handle per lookup
     if key not in _RUNS:
         model, base, x, y, val = _tiny() if wrong_validation else _lite0_top_classifier()
         before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in base.layers}
@@ -413,10 +418,11 @@ def test_fine_tune_returns_two_histories(nb):
     histories = run["histories"]
     assert isinstance(histories, tuple) and len(histories) == 2, (
         "fine_tune should return a tuple (history_head, history_fine).")
-    head, fine = histories
+    head, fine = histories  # Histories stay in the kernel: RemoteObjects
     history_type = keras.callbacks.History
-    assert isinstance(head, history_type) and isinstance(fine, history_type), (
-        "both values should be the keras History objects returned by model.fit.")
+    assert _is_instance(nb, head, history_type) and _is_instance(nb, fine, history_type), (
+        "both values should be the keras History objects returned by model.fit, not "
+        f"({_type_name(head)}, {_type_name(fine)}).")
     assert len(head.history.get("loss", [])) == 3, (
         "phase 1 should train exactly head_epochs epochs.")
     assert 1 <= len(fine.history.get("loss", [])) <= 3, (
