@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -14,7 +13,7 @@ import pytest
 from grading_support import ROOT, make_mini_course
 
 from tl_helpers.grading import authoring, batch, commands, course, scan
-from tl_helpers.grading.kernel import GradingSetupError, receipt_signature
+from tl_helpers.grading.kernel import GradingSetupError
 
 
 @pytest.fixture(scope="module")
@@ -97,34 +96,6 @@ def test_leaking_cells_and_redaction(tmp_path):
 
 
 # ----------------------------------------------------------------------------- the runner
-RUNNER = """
-import os, sys, json
-os.environ["TL_AUTOGRADER_DIR"] = sys.argv[1]
-key_file = sys.argv[2]
-if key_file != "-":
-    open(key_file, "w").write("k3y")
-    os.environ["TL_GRADING_KEY_FILE"] = key_file
-from tl_helpers.grading import start_assignment, grade_cell
-assert start_assignment("00_mini", tensorflow=False)
-assert key_file == "-" or not os.path.exists(key_file), "the key file must be deleted"
-def add(a, b): return a + b
-def scale(values, factor): return [v * factor for v in values]   # no None check
-answers = {"q1": "b", "q2": "a"}
-{tamper}
-scores = [grade_cell(g, p, globals()) for g, p in (("m_add", 2), ("m_scale", 3), ("m_quiz", 2))]
-print(json.dumps([[type(s).__name__, s] for s in scores]))
-"""
-
-
-def _run_runner(mini: Path, tmp_path: Path, key: bool, tamper: str = ""
-                ) -> subprocess.CompletedProcess:
-    script = tmp_path / "runner.py"
-    script.write_text(RUNNER.replace("{tamper}", tamper))
-    key_file = str(tmp_path / "key") if key else "-"
-    return subprocess.run([sys.executable, str(script), str(mini / "autograder"), key_file],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
-
-
 def test_hidden_fingerprints_leave_out_lines_students_are_given(tmp_path):
     (tmp_path / "test_x.py").write_text(
         "    keras.utils.set_random_seed(seed)\n    assert nb.secret_rule(3) == 'forty-two'\n")
@@ -152,57 +123,12 @@ def test_unchanged_course_cells_get_the_long_timeout(tmp_path):
     assert execute._get_timeout(cell("while True: pass")) == 60
 
 
-def test_grade_cell_gives_partial_credit_as_plain_floats(mini, tmp_path):
-    run = _run_runner(mini, tmp_path, key=False)
-    assert run.returncode == 0, run.stderr
-    assert run.stderr == ""
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [
-        ["float", 2.0], ["float", 2.25], ["float", 1.0]]
-    # failed checks are named by their docstring and hint, never by their code
-    assert "failed: scale rejects factor=None with a ValueError naming the argument" in run.stdout
-    assert "failed: knowledge check [q2]: q2 is not right yet" in run.stdout
-    assert "nb.scale" not in run.stdout and "receipt" not in run.stdout
-
-
-def test_grade_cell_prints_receipts_that_verify(mini, tmp_path):
-    run = _run_runner(mini, tmp_path, key=True)
-    assert run.returncode == 0, run.stderr
-    receipts = [m.groupdict() for m in batch._RECEIPT.finditer(run.stdout)]
-    assert [r["grade_id"] for r in receipts] == ["m_add", "m_scale", "m_quiz"]
-    assert all(batch.hmac_ok(b"k3y", "00_mini", r) for r in receipts)
-    assert not any(batch.hmac_ok(b"other", "00_mini", r) for r in receipts)
-    forged = dict(receipts[1], score="3.0")
-    assert not batch.hmac_ok(b"k3y", "00_mini", forged)
-
-
-@pytest.mark.parametrize("tamper", [
-    "import pytest; pytest.main = lambda *a, **k: 0",
-    "import tl_helpers.checks as c; c.check_close = lambda *a, **k: None",
-    "import builtins; builtins.len = lambda x: 0",
-])
-def test_grade_cell_scores_zero_and_says_why_when_grading_objects_change(mini, tmp_path, tamper):
-    run = _run_runner(mini, tmp_path, key=True, tamper=tamper)
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [
-        ["float", 0.0], ["float", 0.0], ["float", 0.0]]
-    receipts = [m.groupdict() for m in batch._RECEIPT.finditer(run.stdout)]
-    assert all(r["flags"].startswith("tampered:") for r in receipts)
-    assert all(batch.hmac_ok(b"k3y", "00_mini", r) for r in receipts)
-
-
 def test_grade_cell_without_setup_cell_says_what_to_do():
     code = ("from tl_helpers.grading.kernel import grade_cell, GradingSetupError\n"
             "try:\n    grade_cell('x', 1, {})\nexcept GradingSetupError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "run the Setup cell" in out
-
-
-def test_receipt_signature_binds_every_field():
-    base = receipt_signature(b"k", "a", "g", 1.0, 2.0, "ok")
-    assert base != receipt_signature(b"k", "a", "g", 2.0, 2.0, "ok")
-    assert base != receipt_signature(b"k", "a", "h", 1.0, 2.0, "ok")
-    assert base != receipt_signature(b"k", "a", "g", 1.0, 2.0, "tampered:x")
     assert GradingSetupError.__mro__[1] is RuntimeError
 
 

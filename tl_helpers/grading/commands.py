@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import tempfile
 import time
 from pathlib import Path
@@ -17,14 +16,11 @@ import nbformat
 
 from tl_helpers.grading import course
 from tl_helpers.grading.execute import (
-    cell_message,
-    cell_score,
     graded_cells,
     run_notebook,
 )
 
-__all__ = ["release_command", "validate_assignment", "validate_command", "check_command",
-           "stub_with_hidden_tests"]
+__all__ = ["release_command", "validate_assignment", "validate_command", "check_command"]
 
 
 def release_command(root: Path, assignments: list[str] | None) -> int:
@@ -35,26 +31,18 @@ def release_command(root: Path, assignments: list[str] | None) -> int:
     return 0 if all(r == "ok" for r in outcome.values()) else 1
 
 
-def stub_with_hidden_tests(source: nbformat.NotebookNode,
-                           released: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The release stub as nbgrader grades it: student cells from the release, locked cells
-    (hidden tests included) from the source."""
-    answers = {c.metadata["nbgrader"]["grade_id"]: c for c in released.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-    stub = copy.deepcopy(source)
-    for index, cell in enumerate(stub.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            stub.cells[index] = copy.deepcopy(answers[grade_id])
-    return stub
-
-
-def validate_assignment(root: Path, name: str, *, timeout: int = 120) -> list[str]:
+def validate_assignment(root: Path, name: str, *, timeout: int = 300,
+                        full: bool = True) -> list[str]:
     """Prove the invariant for one assignment; return the problems (empty = valid).
 
-    The source notebook must score full points on every graded cell (visible and hidden checks),
-    and the release stub, graded with the hidden checks, must score 0 on every graded cell.
+    The source notebook, graded as a submission (``full``: every cell run, so a broken
+    experiment shows), must score full points on every graded cell, visible and hidden checks,
+    with no cell raising; the release stub must score 0 on every graded cell. Both run in
+    sandboxed kernels with the hidden checks in this process, as ``tl-course grade`` does.
     """
+    from tl_helpers.grading.notebook_grader import grade_notebook
+    from tl_helpers.grading.worker import sandbox_visibility
+
     root = Path(root).resolve()
     source_path = root / "source" / name / f"{name}.ipynb"
     release_path = root / "release" / name / f"{name}.ipynb"
@@ -64,31 +52,33 @@ def validate_assignment(root: Path, name: str, *, timeout: int = 120) -> list[st
             problems.append(f"{path.relative_to(root)} is missing (run: tl-course release)")
     if problems:
         return problems
-    env = {"TL_AUTOGRADER_DIR": str(root / "autograder")}
-    solved = run_notebook(source_path, cwd=source_path.parent, timeout=timeout, env=env)
-    for cell in graded_cells(solved):
-        meta = cell.metadata["nbgrader"]
-        score = cell_score(cell)
-        if score != float(meta["points"]):
-            problems.append(f"{name} source: {meta['grade_id']} scored {score:g}/{meta['points']:g}"
-                            f"\n{_indent(cell_message(cell))}")
-    for cell in solved.cells:
+    release = nbformat.read(release_path, as_version=4)
+    hide, keep = sandbox_visibility(root)
+    tests = root / "autograder" / name
+    with tempfile.TemporaryDirectory(prefix="tl-validate-") as tmp:
+        base = Path(tmp)
+        base.chmod(0o711)
+        options = {"hide": hide, "keep": keep, "cell_timeout": timeout,
+                   "course_cell_timeout": max(timeout, 300)}
+        solved = grade_notebook(nbformat.read(source_path, as_version=4), release, tests,
+                                sandbox_dir=base / "source", fast=not full, **options)
+        stub = grade_notebook(release, release, tests, sandbox_dir=base / "stub", fast=True,
+                              **options)
+    for grade_id, outcome in solved.cells.items():
+        if outcome.score != float(outcome.points):
+            problems.append(f"{name} source: {grade_id} scored {outcome.score:g}/"
+                            f"{outcome.points:g}\n{_indent(outcome.summary())}")
+    for cell in solved.notebook.cells:
         if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
             errors = [o for o in cell.outputs if o.output_type == "error"]
             if errors:
                 problems.append(f"{name} source: a cell raised {errors[0].ename}: "
                                 f"{errors[0].evalue}\n{_indent(cell.source[:200])}")
-    stub = stub_with_hidden_tests(nbformat.read(source_path, as_version=4),
-                                  nbformat.read(release_path, as_version=4))
-    with tempfile.TemporaryDirectory(prefix="tl-stub-") as tmp:
-        stub_path = Path(tmp) / f"{name}.ipynb"
-        nbformat.write(stub, stub_path)
-        graded = run_notebook(stub_path, cwd=source_path.parent, timeout=timeout, env=env)
-    for cell in graded_cells(graded):
-        score = cell_score(cell)
-        if score != 0:
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            problems.append(f"{name} release stub: {grade_id} scored {score:g} (free points)")
+    problems += [f"{name} source: {note}" for note in solved.notes]
+    for grade_id, outcome in stub.cells.items():
+        if outcome.score != 0:
+            problems.append(f"{name} release stub: {grade_id} scored {outcome.score:g} (free "
+                            f"points)\n{_indent(outcome.summary())}")
     return problems
 
 

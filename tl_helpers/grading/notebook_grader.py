@@ -5,7 +5,8 @@
    grader's release copy has them, whatever the submission did to them. In fast mode the
    course's unchanged experiment and explorer cells that nothing needs are skipped
    (:mod:`tl_helpers.grading.fast_mode`); ``fast=False`` runs everything.
-3. After each graded test cell has run (its visible checks), the grader runs that cell's hidden
+3. After each graded test cell has run (its visible checks, which give the student feedback
+   but decide nothing: they ran in the student's process), the grader runs that cell's hidden
    checks in this process against the kernel (:mod:`tl_helpers.grading.hidden_checks`,
    :mod:`tl_helpers.grading.proxy`) and writes the outcome under the cell.
 4. A cell that runs past its time limit is interrupted; a kernel that dies (``os._exit``, the
@@ -269,11 +270,9 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                 ran.append(index)
             if grade_id in graded and meta.get("grade") and not meta.get("solution"):
                 points = graded[grade_id][0]
-                if status != "ok" or kernel.link is None:
-                    note = ("the visible checks in this cell failed" if status == "error"
-                            else "the cell could not run")
-                    outcome = CellOutcome(grade_id, points, note=note)
-                else:
+                if kernel.link is None:
+                    outcome = CellOutcome(grade_id, points, note="the cell could not run")
+                else:  # the visible checks ran in the student's kernel: they teach, not grade
                     outcome = _run_hidden(kernel, checks, grade_id, points, checks_per_cell_s)
                 result.cells[grade_id] = outcome
                 cell.outputs.append(nbformat.v4.new_output(

@@ -97,7 +97,15 @@ class KernelLink:
         code = ('__import__("tl_helpers.grading.function_server", fromlist=["serve"])'
                 f'.serve({str(folder)!r})')
         self._execute(code)
-        return self._read_response(out), out
+        try:
+            return self._read_response(out), out
+        except wire.WireError as error:
+            reply = getattr(self, "last_reply", {}) or {}
+            if reply.get("status") not in (None, "ok"):
+                detail = (f"{reply.get('status')} {reply.get('ename', '')}: "
+                          f"{reply.get('evalue', '')}")
+                raise wire.WireError(f"{error} (the kernel said: {detail[:200]})") from None
+            raise
 
     def done(self, out: Path) -> None:
         shutil.rmtree(out.parent, ignore_errors=True)
@@ -124,6 +132,8 @@ class KernelLink:
     def _wait_reply(self, msg_id: str, timeout: float) -> bool:
         from queue import Empty
 
+        self.last_reply = {}
+
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -137,6 +147,7 @@ class KernelLink:
                     raise KernelGone(self.gone) from None
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                self.last_reply = reply.get("content", {})
                 return True
 
     def _alive(self) -> bool:
