@@ -68,6 +68,7 @@ def _by_student(report: batch.GradeReport) -> dict[str, batch.SubmissionResult]:
 def test_each_submission_is_graded_as_its_honest_code_deserves(graded, student):
     result = _by_student(graded["first"])[student]
     expected = simulate.EXPECTED[student]
+    print(result)
     if expected["score"] == "failed":
         assert result.status == "failed" and result.errors, result
         return
@@ -75,6 +76,11 @@ def test_each_submission_is_graded_as_its_honest_code_deserves(graded, student):
     assert result.max_score == FULL
     if expected["score"] == "full":
         assert result.cells == {g: (p, p) for g, p in POINTS.items()}, result
+    elif expected["score"] == "flagged":  # 0 on the flagged cells until a person decides
+        flagged = {g for g in POINTS for f in result.review if f.startswith(f"{g}:")}
+        assert flagged, result.review
+        assert result.cells == {g: (0.0 if g in flagged else p, p)
+                                for g, p in POINTS.items()}, result
     elif expected["score"] == "zero":
         assert result.score == 0.0, result
     else:
@@ -84,30 +90,33 @@ def test_each_submission_is_graded_as_its_honest_code_deserves(graded, student):
 
 def test_cheaters_never_score_more_than_their_honest_code_and_are_flagged(graded):
     results = _by_student(graded["first"])
-    for student in ("fakes_runner", "patches_pytest", "patches_check_helpers"):
-        assert results[student].score == 0.0 and results[student].review, student
+    for student in ("fakes_runner", "patches_pytest", "patches_check_helpers", "snoops_kernel",
+                    "forges_output"):
+        assert results[student].score == 0.0, student
     hidden = results["prints_hidden_tests"]
-    assert any("printed the hidden tests" in f for f in hidden.review)
+    assert hidden.review and hidden.score < FULL, hidden.review  # flagged: 0 pending review
     feedback = Path(hidden.feedback).read_text()
-    assert "removed by the grader" in feedback and "test_scale_keeps_input" not in feedback
+    assert "test_scale_keeps_input" not in feedback and "should be 0.75" not in feedback
 
 
 def test_hung_and_killed_kernels_lose_only_the_offending_cell(graded):
     results = _by_student(graded["first"])
     for student, why in (("swallows_interrupt", "ignored interrupts"),
+                         ("infinite_loop", "past the time limit"),
                          ("kills_kernel", "stopped the Python kernel"),
                          ("memory_hog", "more memory")):
         assert any(why in note for note in results[student].notes), results[student].notes
 
 
-def test_submitted_files_are_unchanged_or_restored_and_the_vandal_is_flagged(graded):
+def test_submitted_files_are_unchanged_and_the_vandal_reaches_nothing(graded):
     assert graded["after_first"] == graded["before"]
     assert graded["after_second"] == graded["before"]
     results = _by_student(graded["first"])
-    assert results["vandal"].review  # touched files outside its folder
-    assert results["solution"].score == FULL  # its file was vandalised and restored
-    assert any("restored" in n for n in results["solution"].notes)
-    assert any("changed during grading" in p for p in graded["first"].problems)
+    assert results["solution"].score == FULL
+    vandal = results["vandal"]  # its own code is the solution; its attack reached nothing
+    assert vandal.review and vandal.score == FULL - sum(
+        p for g, p in POINTS.items() if any(f.startswith(f"{g}:") for f in vandal.review))
+    assert not any("changed during grading" in p for p in graded["first"].problems)
 
 
 def test_regrading_gives_identical_results(graded):
@@ -115,6 +124,7 @@ def test_regrading_gives_identical_results(graded):
         return sorted((r.student, r.status, r.score, tuple(sorted(r.cells.items())),
                        bool(r.review)) for r in report.results)
 
+    print("\n".join(str(r) for r in graded["second"].results))
     first = [row for row in table(graded["first"]) if row[0] in REGRADED]
     assert first == table(graded["second"])
 

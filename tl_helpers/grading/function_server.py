@@ -124,6 +124,8 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     else:
         response = {"ok": True, "value": _encode_result(result, out, every)}
     response["after"] = [_after(i, a, out, models) for i, a in enumerate(every)]
+    # the models this kernel now holds for the caller's arguments: sent again, they cost nothing
+    response["models"] = [[i, _handle(every[i])["id"]] for i in models]
     return response
 
 

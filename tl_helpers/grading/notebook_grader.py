@@ -42,6 +42,7 @@ __all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_noteb
            "MAX_KERNEL_STARTS"]
 
 MAX_KERNEL_STARTS = 4
+MAX_OUTPUT_CHARS = 2**20
 SKIPPED_NOTE = ("[tl-course] skipped while grading: the course's own experiment, unchanged "
                 "(run it yourself to see its output)\n")
 
@@ -143,18 +144,20 @@ class _Kernel:
         self.box = self.link = self.watch = None
 
     def run(self, code: str, timeout: float) -> tuple[list, str]:
-        """Execute ``code``; return (outputs, status) with status ok | error | timeout | dead."""
+        """Execute ``code``; return (outputs, status). Status: ok | error | timeout (interrupted,
+        the kernel answers again) | hung (it ignored the interrupt) | died | memory."""
         client = self.box.client
         msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
         outputs: list = []
         status = "ok"
         deadline = time.monotonic() + timeout
         interrupted = False
+        kept = 0
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 if interrupted:
-                    return outputs, "dead"
+                    return outputs, "hung"
                 self.box.interrupt()
                 interrupted, status = True, "timeout"
                 deadline = time.monotonic() + 10.0
@@ -162,8 +165,10 @@ class _Kernel:
             try:
                 msg = client.get_iopub_msg(timeout=min(left, 1.0))
             except Empty:
-                if not client.is_alive() or (self.watch is not None and self.watch.killed):
-                    return outputs, "dead"
+                if self.watch is not None and self.watch.killed:
+                    return outputs, "memory"
+                if not client.is_alive():
+                    return outputs, "died"
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
@@ -172,16 +177,35 @@ class _Kernel:
                 return outputs, status
             if kind == "clear_output":
                 outputs.clear()
+                kept = 0
             elif kind == "stream":
+                text = content.get("text", "")
+                if kept + len(text) > MAX_OUTPUT_CHARS:
+                    if kept <= MAX_OUTPUT_CHARS:
+                        outputs.append(nbformat.v4.new_output(
+                            "stream", name="stdout", text="\n[tl-course] the rest of this cell's "
+                            "output was left out (more than 1 MB)\n"))
+                    kept = MAX_OUTPUT_CHARS + 1
+                    continue
+                kept += len(text)
                 if outputs and outputs[-1].get("output_type") == "stream" and \
                         outputs[-1].get("name") == content.get("name"):
-                    outputs[-1]["text"] += content.get("text", "")
+                    outputs[-1]["text"] += text
                 else:
                     outputs.append(nbformat.v4.output_from_msg(msg))
             elif kind in ("display_data", "execute_result", "error"):
-                outputs.append(nbformat.v4.output_from_msg(msg))
+                if kept <= MAX_OUTPUT_CHARS:
+                    outputs.append(nbformat.v4.output_from_msg(msg))
                 if kind == "error" and status == "ok":
                     status = "error"
+
+
+_WHY = {
+    "timeout": "it kept running past the time limit (it was interrupted)",
+    "hung": "it kept running past the time limit and ignored interrupts",
+    "died": "it stopped the Python kernel",
+    "memory": "it used more memory than the grader allows",
+}
 
 
 def _stopped_output(why: str) -> nbformat.NotebookNode:
@@ -231,7 +255,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                "isolate": isolate, "call_timeout": call_timeout,
                "memory_limit_bytes": memory_limit_bytes}
     kernel = _Kernel(Path(sandbox_dir), options)
-    left_out: set[int] = set()
+    left_out: dict[int, str] = {}
     ran: list[int] = []
     try:
         kernel.start()
@@ -262,11 +286,9 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
             outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
             cell.outputs = outputs
             cell.execution_count = None
-            if status in ("timeout", "dead") or kernel.box is None:
-                why = ("it kept running past the time limit" if status == "timeout"
-                       else "it stopped the Python kernel (or used more memory than allowed)")
-                cell.outputs = outputs + [_stopped_output(why)]
-            else:
+            if status in _WHY:
+                cell.outputs = outputs + [_stopped_output(_WHY[status])]
+            elif kernel.box is not None:
                 ran.append(index)
             if grade_id in graded and meta.get("grade") and not meta.get("solution"):
                 points = graded[grade_id][0]
@@ -288,35 +310,35 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
     finally:
         kernel.stop()
         checks.forget()
-    if left_out:
-        result.notes.append(f"cells {sorted(left_out)} were stopped and left out (time or "
-                            "memory limit, or they stopped the kernel)")
+    for index, why in sorted(left_out.items()):
+        result.notes.append(f"cell {index} was stopped and left out: {_WHY[why]}")
     result.seconds = round(time.monotonic() - started, 1)
     return result
 
 
-def _run_cell(kernel: _Kernel, index: int, timeout: float, ran: list[int], left_out: set[int],
-              nb: nbformat.NotebookNode) -> tuple[list, str]:
+def _run_cell(kernel: _Kernel, index: int, timeout: float, ran: list[int],
+              left_out: dict[int, str], nb: nbformat.NotebookNode) -> tuple[list, str]:
+    """Run one cell; after a hung, dead or oversized kernel, start a fresh one and run the cells
+    that ran before again (without their outputs)."""
     if kernel.box is None:
-        return [], "dead"
+        return [], "died"
     outputs, status = kernel.run(nb.cells[index].source, timeout)
-    if status == "ok" or status == "error":
+    if status in ("ok", "error"):
         return outputs, status
-    # timeout (interrupted: the kernel may still be fine) or dead: restart when needed
-    left_out.add(index)
-    if status == "timeout" and kernel.box is not None and kernel.box.client.is_alive():
-        probe_outputs, probe_status = kernel.run("1", 10.0)
-        if probe_status == "ok":
-            return outputs, "timeout"
+    left_out[index] = status
+    if status == "timeout":
+        _, probe = kernel.run("1", 10.0)
+        if probe == "ok":
+            return outputs, status
     if kernel.starts >= MAX_KERNEL_STARTS:
         kernel.stop()
-        return outputs, "dead"
+        return outputs, status
     kernel.start()
-    for i in ran:  # the cells before, again, without their outputs
+    for i in ran:
         _, again = kernel.run(nb.cells[i].source, 300.0)
-        if again == "dead":
+        if again not in ("ok", "error"):
             kernel.stop()
-            return outputs, "dead"
+            break
     return outputs, status
 
 
@@ -371,7 +393,7 @@ class running_notebook:  # noqa: N801 - used as a context manager, like open()
                 errors = [f"{o.get('ename')}: {str(o.get('evalue'))[:200]}" for o in outputs
                           if o.get("output_type") == "error"]
                 self.errors.append(f"cell {index} ({status}): {errors}")
-            if status == "dead":
+            if status in ("hung", "died", "memory"):
                 break
         return NotebookProxy(self.kernel.link)
 

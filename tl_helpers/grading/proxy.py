@@ -214,6 +214,7 @@ class KernelLink:
         response, out = self._request_with(request, write)
         try:
             self._apply_after(response.get("after"), every, out)
+            self._remember_arguments(response.get("models"), every)
             return self.value(response, out, args=tuple(every))
         finally:
             self.done(out)
@@ -226,6 +227,15 @@ class KernelLink:
             holder["request"] = request
 
         return self.request(request, write_all)
+
+    def _remember_arguments(self, models: Any, every: list) -> None:
+        """Note which kernel handle holds each model argument (same state on both sides now)."""
+        if type(models) is not list:
+            return
+        for pair in models:
+            if type(pair) is list and len(pair) == 2 and all(type(v) is int for v in pair) \
+                    and 0 <= pair[0] < len(every) and wire._is_keras_model(every[pair[0]]):
+                self._remember(every[pair[0]], pair[1])
 
     def _model_refs(self, every: list) -> dict[int, dict]:
         refs: dict[int, dict] = {}

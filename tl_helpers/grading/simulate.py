@@ -29,7 +29,8 @@ from tl_helpers.grading import course
 __all__ = ["EXPECTED", "VARIANTS", "make_class", "inject_after", "graded_ids", "answer_ids"]
 
 # What a fair grader gives each student: "full", "zero", "partial" (exact per-cell values are
-# checked in the tests), "failed" (reported, not graded); review=True: must be flagged.
+# checked in the tests), "flagged" (full marks except the flagged cells, which score 0 until a
+# person decides), "failed" (reported, not graded); review=True: must be flagged.
 EXPECTED: dict[str, dict] = {
     "solution": {"score": "full", "review": False},
     "stub": {"score": "zero", "review": False},
@@ -47,11 +48,13 @@ EXPECTED: dict[str, dict] = {
     "kills_kernel": {"score": "full", "review": False},
     "output_flood": {"score": "full", "review": False},
     "memory_hog": {"score": "full", "review": False},
-    "prints_hidden_tests": {"score": "full", "review": True},
+    "prints_hidden_tests": {"score": "flagged", "review": True},
     "fakes_runner": {"score": "zero", "review": True},
     "patches_pytest": {"score": "zero", "review": True},
     "patches_check_helpers": {"score": "zero", "review": True},
-    "writes_gradebook": {"score": "full", "review": True},
+    "writes_gradebook": {"score": "flagged", "review": True},
+    "snoops_kernel": {"score": "zero", "review": True},
+    "forges_output": {"score": "zero", "review": False},
 }
 
 
@@ -144,6 +147,15 @@ for name in ("check_shape", "check_close", "check_type", "check_raises", "check_
 numpy.allclose = lambda *args, **kwargs: True
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
 '''
+_SNOOP_KERNEL = '''import gc, sys
+secrets = [o for o in gc.get_objects() if isinstance(o, dict) and "key" in o]  # a receipt key?
+sys.setprofile(lambda frame, event, arg: None)
+'''
+_FORGE_OUTPUT = '''ip = get_ipython()
+def forge(lines):  # every later cell prints a full score instead of running
+    return ["print('all hidden checks passed')\\n", "1000.0\\n"]
+ip.input_transformers_post.append(forge)
+'''
 _WRITE_GRADEBOOK = '''import pathlib, sqlite3
 here = pathlib.Path.cwd()
 for folder in [here, *here.parents][:7]:  # up to the grader's work folder
@@ -207,6 +219,8 @@ def _variants(source: nbformat.NotebookNode, release: nbformat.NotebookNode
         "patches_pytest": inject_after(release, None, _PATCH_PYTEST),
         "patches_check_helpers": inject_after(release, None, _PATCH_CHECKS),
         "writes_gradebook": inject_after(source, None, _WRITE_GRADEBOOK),
+        "snoops_kernel": inject_after(release, None, _SNOOP_KERNEL),
+        "forges_output": inject_after(source, None, _FORGE_OUTPUT),
     }
 
 

@@ -85,8 +85,8 @@ def grade_job(job: dict) -> dict:
         tests_dir = job["tests_dir"]
         checks = _CHECKS.get(tests_dir)
         if checks is None:
-            checks = _CHECKS[tests_dir] = HiddenChecks(Path(tests_dir),
-                                                       basetemp=Path(job["checks_tmp"]))
+            checks = _CHECKS[tests_dir] = HiddenChecks(  # one temporary folder per checker
+                Path(tests_dir), basetemp=Path(job["checks_tmp"]) / str(os.getpid()))
         graded = grade_notebook(
             notebook, release, Path(tests_dir), sandbox_dir=Path(job["sandbox_dir"]),
             fast=job.get("fast", True), hide=[Path(p) for p in job["hide"]],
