@@ -346,3 +346,15 @@ def test_class_hidden_tests_are_in_no_output(graded_class):
         for path in folder.rglob("*"):
             if path.is_file():
                 assert HIDDEN_LINE not in path.read_text(errors="replace"), path
+
+
+def test_class_feedback_shows_each_cells_score_and_failed_checks_readably(graded_class):
+    import re
+
+    results = _results(graded_class)
+    page = Path(results["liar"].feedback).read_text()
+    assert 'id="tl-course-feedback"' in page and "border-collapse" in page
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "m_scale: 2/4 hidden checks passed, 1.5 of 3 points" in text
+    assert "failed: scale multiplies every value [0]" in text
+    assert "/tmp/tl-grade-" not in page and "/tmp/tl-sandboxes-" not in page

@@ -693,6 +693,9 @@ def _feedback(root: Path, staging: Path, sub: _Submission, result: SubmissionRes
         target = root / "feedback" / sub.student / sub.assignment
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(produced, target)
+        for page in target.glob("*.html"):
+            page.write_text(readable_feedback(page.read_text(encoding="utf-8")),
+                            encoding="utf-8")
         result.feedback = str(target / f"{sub.assignment}.html")
     else:
         result.notes.append("feedback HTML could not be generated")
@@ -703,6 +706,26 @@ def _feedback(root: Path, staging: Path, sub: _Submission, result: SubmissionRes
     if not any(original.parent.resolve() == submitted.resolve() for original in sub.originals):
         shutil.rmtree(submitted, ignore_errors=True)
         sub.write(submitted)
+
+
+FEEDBACK_STYLE = """<style id="tl-course-feedback">
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 0.25em 0.8em; border: 1px solid #d0d0d0; text-align: right; }
+th { background: #f4f4f4; }
+</style>"""
+
+
+def readable_feedback(html: str) -> str:
+    """Feedback HTML with spaced, ruled tables (nbgrader's template runs table columns together)
+    and without paths of the grader's own folders.
+
+    Example:
+        >>> "tl-course-feedback" in readable_feedback("<html><head></head><body></body></html>")
+        True
+    """
+    if "tl-course-feedback" not in html:
+        html = html.replace("</head>", FEEDBACK_STYLE + "\n</head>", 1)
+    return re.sub(r"/tmp/tl-(?:grade|sandboxes)-[^\s\"'<]*", "[grader folder]", html)
 
 
 def _write_reports(report: GradeReport) -> None:
