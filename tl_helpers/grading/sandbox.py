@@ -178,6 +178,8 @@ class SandboxedKernel:
             launch = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--",
                       sys.executable, "-m", "tl_helpers.grading.sandbox", str(spec_file),
                       "--", *launch]
+            if shutil.which("setpriv"):  # the sandbox dies with the grader, even killed
+                launch = ["setpriv", "--pdeathsig", "KILL", "--", *launch]
         from jupyter_client.kernelspec import KernelSpec
 
         manager._kernel_spec = KernelSpec(argv=launch, display_name="tl-course sandbox",
