@@ -57,6 +57,7 @@ class GradedNotebook:
     notes: list[str] = field(default_factory=list)
     isolated: bool = False
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # kernel start, cells, checks
 
     @property
     def score(self) -> float:
@@ -208,6 +209,10 @@ _WHY = {
 }
 
 
+def _add(timings: dict[str, float], key: str, since: float) -> None:
+    timings[key] = round(timings.get(key, 0.0) + time.monotonic() - since, 2)
+
+
 def _stopped_output(why: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output(
         "error", ename="RuntimeError",
@@ -258,7 +263,9 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
     left_out: dict[int, str] = {}
     ran: list[int] = []
     try:
+        tick = time.monotonic()
         kernel.start()
+        _add(result.timings, "kernel_start", tick)
         result.isolated = kernel.box.isolated
         index = 0
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -283,7 +290,9 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                 continue
             course_cell = released_ids.get(cell.get("id")) == cell.source.strip() and not meta
             timeout = max(course_cell_timeout, cell_timeout) if course_cell else cell_timeout
+            tick = time.monotonic()
             outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+            _add(result.timings, "cells", tick)
             cell.outputs = outputs
             cell.execution_count = None
             if status in _WHY:
@@ -295,7 +304,9 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                 if kernel.link is None:
                     outcome = CellOutcome(grade_id, points, note="the cell could not run")
                 else:  # the visible checks ran in the student's kernel: they teach, not grade
+                    tick = time.monotonic()
                     outcome = _run_hidden(kernel, checks, grade_id, points, checks_per_cell_s)
+                    _add(result.timings, "checks", tick)
                 result.cells[grade_id] = outcome
                 cell.outputs.append(nbformat.v4.new_output(
                     "stream", name="stdout", text=outcome.summary() + "\n"))
