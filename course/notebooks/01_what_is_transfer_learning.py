@@ -44,7 +44,6 @@ start_assignment("01_what_is_transfer_learning")
 
 import time
 
-import ipywidgets as widgets
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -169,7 +168,9 @@ display(Markdown(
 # patches from the right 40%, so the test set is never seen in training.
 
 # %%
-patches = tl.load_photo_patches(image_size=96)
+# patches per class: every one goes once through Lite0 (about 200 images/s on 2 cores)
+PATCHES_PER_CLASS = dict(n_train_per_class=60, n_test_per_class=40)
+patches = tl.load_photo_patches(image_size=96, **PATCHES_PER_CLASS)
 n_full = int(np.bincount(patches.y[~patches.is_test]).min())
 print(patches)
 print(f"{n_full} training patches per class available, {int(patches.is_test.sum())} test "
@@ -488,9 +489,9 @@ print(f"all {len(BUDGETS) * len(SEEDS)} linear heads: {transfer_seconds:.1f} s")
 #   epoch would give BatchNorm noisy statistics), **data augmentation** (flips, shifts of up to
 #   10%) and dropout 0.3 before the classifier.
 #
-# What it is *not* given: a tuning run per budget (too slow for this notebook), and the full
-# training set (each run costs the same 800 steps whatever the budget, so the notebook stops at
-# 30 labels per class).
+# What it is *not* given: a tuning run per budget (too slow for this notebook), and every
+# budget (each run costs the same 800 steps whatever the budget, so the notebook trains it at
+# two budgets only: the fewest labels, 5 per class, and 30 per class).
 #
 # `tl.ScratchTrainer` does the plumbing, without changing what is trained: it compiles the
 # network **once** (Keras traces the training step into a TensorFlow graph on the first `fit`,
@@ -500,10 +501,10 @@ print(f"all {len(BUDGETS) * len(SEEDS)} linear heads: {transfer_seconds:.1f} s")
 # up front with `tl.augmented_stream`. Read its docstring: `help(tl.ScratchTrainer)`.
 
 # %%
-patches_32 = tl.load_photo_patches(image_size=32)  # the same patches, 32x32 pixels
+patches_32 = tl.load_photo_patches(image_size=32, **PATCHES_PER_CLASS)  # the same, 32x32 px
 assert np.array_equal(patches_32.y, patches.y) and np.array_equal(patches_32.is_test,
                                                                    patches.is_test)
-SCRATCH_BUDGETS = [n for n in BUDGETS if n <= 30]
+SCRATCH_BUDGETS = [5, 30]  # every run costs the same 800 steps: two budgets only
 
 
 def scratch_network():
@@ -723,7 +724,9 @@ def show_confusions(n_per_class=SCRATCH_BUDGETS[0]):
     plt.show()
 
 
-widgets.interact(show_confusions, n_per_class=widgets.SelectionSlider(
+# tl.interact is ipywidgets.interact in JupyterLab; run headless (grading) it draws this default
+# view once, with no widget
+tl.interact(show_confusions, n_per_class=tl.widgets.SelectionSlider(
     options=SCRATCH_BUDGETS, value=SCRATCH_BUDGETS[0], description="labels/class"));
 
 # %% [markdown]
@@ -743,8 +746,9 @@ subset = tl.ImageDataset(patches.x[_rows], patches.y[_rows], patches.class_names
 keras.utils.set_random_seed(0)
 random_base = tl.load_backbone("efficientnet_lite0", weights=None,
                                input_shape=patches.x.shape[1:])
-random_features = tl.extract_features(build_feature_extractor(random_base), subset.x,
-                                      batch_size=32, progress=False)
+# nothing trains random_base: extract_features runs it in inference mode, as the frozen
+# extractor of Part 1 would (same features, without the copy)
+random_features = tl.extract_features(random_base, subset.x, batch_size=32, progress=False)
 pretrained_10 = np.mean(label_efficiency_curve(features[_rows], subset, [10], SEEDS)[10])
 random_10 = np.mean(label_efficiency_curve(random_features, subset, [10], SEEDS)[10])
 print(f"10 labels/class on {len(subset):,} patches: ImageNet features {pretrained_10:.3f}, "
