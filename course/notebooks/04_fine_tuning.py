@@ -42,7 +42,6 @@ start_assignment("04_fine_tuning")
 
 import time
 
-import ipywidgets as widgets
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -65,14 +64,14 @@ keras.utils.set_random_seed(tl.config.SEED)
 # The patches of notebook 03 (`tl.load_photo_patches`, 96x96 pixels): training patches come
 # from the left 60% of each image, test patches from the right 40%. Every strategy below gets
 # the same **15 labelled patches per class**: 10 to train on and 5 for validation (early
-# stopping), and is scored on the same fixed test set. Three seeds draw three different sets of
+# stopping), and is scored on the same fixed test set. Two seeds draw two different sets of
 # labelled patches.
 
 # %%
 IMAGE_SIZE = 96
-patches = tl.load_photo_patches(image_size=IMAGE_SIZE, n_train_per_class=30,
-                                n_test_per_class=40)
-SEEDS = [0, 1, 2]
+patches = tl.load_photo_patches(image_size=IMAGE_SIZE, n_train_per_class=20,
+                                n_test_per_class=30)
+SEEDS = [0, 1]  # each seed adds a from-scratch run, the slowest part of the notebook
 N_TRAIN, N_VAL = 10, 5
 
 
@@ -295,7 +294,9 @@ def show_unfrozen(n_layers=4):
     plt.show()
 
 
-widgets.interact(show_unfrozen, n_layers=widgets.IntSlider(
+# tl.interact is ipywidgets.interact in JupyterLab; run headless (grading) it draws this default
+# view once, with no widget
+tl.interact(show_unfrozen, n_layers=tl.widgets.IntSlider(
     value=len(TOP_LAYERS), min=0, max=len(CONV_LAYERS), description="n_layers"));
 
 # %%
@@ -469,13 +470,13 @@ grade_cell("a04_fine_tune", points=4, namespace=globals())
 # %% [markdown]
 # ### One fine-tuning run, phase by phase
 #
-# Seed 0: the head trains for 20 epochs on the frozen `top_model`, then block `7a` and
+# Seed 0: the head trains for 10 epochs on the frozen `top_model`, then block `7a` and
 # `top_conv` (all 4 convolutions of `top_model`) are unfrozen at a 10 times lower learning rate
 # for up to 20 epochs. The curves show both phases one after the other (phase 2 starts at the
 # dotted line).
 
 # %%
-FINE_TUNE = dict(n_layers=len(TOP_LAYERS), head_lr=1e-2, lr_divisor=10, head_epochs=20,
+FINE_TUNE = dict(n_layers=len(TOP_LAYERS), head_lr=1e-2, lr_divisor=10, head_epochs=10,
                  epochs=20, patience=5, batch_size=32)
 
 
@@ -514,9 +515,9 @@ display(Markdown(
     "on the same seed."))
 
 # %% [markdown]
-# ## Three strategies, three seeds
+# ## Three strategies, two seeds
 #
-# Now the comparison the lab needs, on three seeds (each seed draws other labelled patches
+# Now the comparison the lab needs, on two seeds (each seed draws other labelled patches
 # and another initialisation of the head):
 #
 # * **feature extraction**: frozen Lite0 features + logistic regression (above);
@@ -528,9 +529,9 @@ display(Markdown(
 #   It works on the patches shrunk to 32x32 pixels: at 96x96 it would take nine times longer,
 #   too long for this notebook.
 #
-# The first cell runs the two ImageNet strategies for the two remaining seeds; the cells
-# after it train from scratch (about half a minute in all on a laptop, more on a busy
-# machine).
+# The first cell runs the two ImageNet strategies for the other seed; the cells
+# after it train from scratch, one seed per cell (each prints its time: the slowest part of
+# the notebook).
 
 # %%
 results = {"feature extraction": [], "fine-tuning": [], "from scratch": []}
@@ -556,24 +557,27 @@ SCRATCH = dict(steps=800, batch_size=16, learning_rate=1e-3, dropout=0.3)
 patches_32 = tl.resize_images(patches.x, 32)
 
 
-def scratch_accuracy(seed):
-    """Plumbing: course_mobilenet from random weights on the 15 labels per class, 32x32."""
-    tr, va, te = split_train_val(patches, N_TRAIN, N_VAL, seed)
-    labelled = np.concatenate([tr, va])
-    keras.utils.set_random_seed(seed)
-    net = keras.Sequential([
+def scratch_network():
+    """Plumbing: course_mobilenet with random weights + dropout + softmax classifier, 32x32."""
+    return keras.Sequential([
         tl.load_backbone("course_mobilenet", weights=None, input_shape=patches_32.shape[1:]),
         keras.layers.Dropout(SCRATCH["dropout"]),
         keras.layers.Dense(patches.num_classes, activation="softmax"),
     ])
-    schedule = keras.optimizers.schedules.CosineDecay(SCRATCH["learning_rate"],
-                                                      SCRATCH["steps"])
-    net.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy")
-    # all 800 x 16 augmented patches drawn up front: full batches, no per-step augmentation cost
-    x_stream, y_stream = tl.augmented_stream(
-        patches_32[labelled], patches.y[labelled], steps=SCRATCH["steps"],
-        batch_size=SCRATCH["batch_size"], seed=seed)
-    net.fit(x_stream, y_stream, batch_size=SCRATCH["batch_size"], shuffle=False, verbose=0)
+
+
+# as in notebook 01: compiled once, every run restarts from its seed's fresh weights and a fresh
+# Adam with the cosine-decayed rate, on 800 x 16 augmented patches drawn up front (full batches)
+scratch_trainer = tl.ScratchTrainer(scratch_network, steps=SCRATCH["steps"],
+                                    batch_size=SCRATCH["batch_size"],
+                                    learning_rate=SCRATCH["learning_rate"])
+
+
+def scratch_accuracy(seed):
+    """Plumbing: course_mobilenet from random weights on the 15 labels per class, 32x32."""
+    tr, va, te = split_train_val(patches, N_TRAIN, N_VAL, seed)
+    labelled = np.concatenate([tr, va])
+    net = scratch_trainer.fit(patches_32[labelled], patches.y[labelled], seed=seed)
     return test_accuracy(net, patches_32[te], patches.y[te])
 
 
@@ -597,13 +601,10 @@ run_scratch_seed(SEEDS[0])
 
 # %%
 run_scratch_seed(SEEDS[1])
-
-# %%
-run_scratch_seed(SEEDS[2])
 results["from scratch"] = [scratch_by_seed[seed] for seed in SEEDS]
 seconds["from scratch"] = sum(scratch_seconds[seed] for seed in SEEDS)
 print("seconds for all seeds: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
-      + " (fine-tuning: two seeds, seed 0 ran above)")
+      + f" (fine-tuning: seeds {SEEDS[1:]}, seed {SEEDS[0]} ran above)")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -698,9 +699,14 @@ top_model.set_weights(TOP_PRETRAINED)
 sweep_model = build_classifier(top_model, patches.num_classes)
 top_model.trainable = False
 HEAD_LR = FINE_TUNE["head_lr"]
+# the input set-up of notebook 03 (same training, less of Keras' own overhead per epoch):
+# tf.data pipelines built once, up to 32 steps per call into TensorFlow
+train_data = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
+    len(x_train), seed=SEEDS[0]).batch(32)
+val_data = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(32)
 sweep_model.compile(keras.optimizers.Adam(HEAD_LR), "sparse_categorical_crossentropy",
-                    metrics=["accuracy"])
-sweep_model.fit(x_train, y_train, batch_size=32, epochs=FINE_TUNE["head_epochs"], verbose=0)
+                    metrics=["accuracy"], steps_per_execution=32)
+sweep_model.fit(train_data, epochs=FINE_TUNE["head_epochs"], verbose=0)
 head_only_acc = test_accuracy(sweep_model, x_test, y_test)
 phase1_weights = sweep_model.get_weights()
 
@@ -711,9 +717,9 @@ for lr in FT_LRS:
     sweep_model.set_weights(phase1_weights)
     unfreeze_top(top_model, len(TOP_LAYERS))
     sweep_model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy",
-                        metrics=["accuracy"])
-    lr_histories[lr] = sweep_model.fit(x_train, y_train, batch_size=32, epochs=10,
-                                       validation_data=(x_val, y_val), verbose=0).history
+                        metrics=["accuracy"], steps_per_execution=32)
+    lr_histories[lr] = sweep_model.fit(train_data, epochs=10, validation_data=val_data,
+                                       verbose=0).history
     lr_accuracy[lr] = test_accuracy(sweep_model, x_test, y_test)
     print(f"phase-2 lr {lr:g}: test accuracy {lr_accuracy[lr]:.3f}")
 
@@ -755,7 +761,7 @@ def show_lr_curves(lr=1e-3):
     plt.show()
 
 
-widgets.interact(show_lr_curves, lr=widgets.SelectionSlider(
+tl.interact(show_lr_curves, lr=tl.widgets.SelectionSlider(
     options=[(f"{lr:g}", lr) for lr in FT_LRS], value=1e-3, description="lr"));
 
 # %% [markdown]
