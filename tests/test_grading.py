@@ -171,7 +171,7 @@ def test_validate_proves_the_invariant_and_catches_a_broken_solution(mini, tmp_p
     course.release(broken)
     assert commands.validate_command(broken, None) == 1
     out = capsys.readouterr().out
-    assert "00_mini source: m_scale scored 0/3" in out
+    assert "00_mini source: m_scale scored 1.5/3" in out  # hidden checks grade; 2 of 4 pass
 
 
 def test_check_reports_visible_tests_for_a_student(mini, capsys):
