@@ -34,13 +34,12 @@ __all__ = [
     "describe",
     "early_stopping_run",
     "layer_forward",
-    "layer_gradient",
     "layer_in_model_gradients",
     "layer_config_round_trip",
 ]
 
 PROBE_CLASSES = ["FeatureRecorder", "ScriptedModel"]
-PROBE_FUNCTIONS = ["describe", "early_stopping_run", "layer_forward", "layer_gradient",
+PROBE_FUNCTIONS = ["describe", "early_stopping_run", "layer_forward",
                    "layer_in_model_gradients", "layer_config_round_trip"]
 _MORE = ("probes_a01", "probes_a02", "probes_a03", "probes_a04", "probes_a06")
 """Modules with the probes of one assignment's checks (their ``__all__`` is added here)."""
@@ -155,17 +154,6 @@ def layer_forward(layer: Any, x: Any) -> dict:
     out = layer(np.asarray(x))
     return {"output": np.asarray(out), "dtype": keras.backend.standardize_dtype(out.dtype),
             "shape": tuple(int(d) for d in out.shape), "weights": len(layer.weights)}
-
-
-def layer_gradient(layer: Any, x: Any, upstream: Any) -> np.ndarray:
-    """d(sum(layer(x) * upstream)) / dx, with TensorFlow's gradient tape."""
-    import tensorflow as tf
-
-    x = tf.constant(np.asarray(x, dtype="float32"))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        out = tf.reduce_sum(layer(x) * np.asarray(upstream, dtype="float32"))
-    return np.asarray(tape.gradient(out, x))
 
 
 def layer_in_model_gradients(layer: Any, seed: int = 0) -> dict:

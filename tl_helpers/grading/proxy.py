@@ -211,22 +211,13 @@ class KernelLink:
             request["args"], request["kwargs"] = encoded_args, encoded_kwargs
 
         request: dict[str, Any] = {"op": "call", "target": target}
-        response, out = self._request_with(request, write)
+        response, out = self.request(request, write)
         try:
             self._apply_after(response.get("after"), every, out)
             self._remember_arguments(response.get("models"), every)
             return self.value(response, out, args=tuple(every))
         finally:
             self.done(out)
-
-    def _request_with(self, request: dict, write: Callable[[Path], None]) -> tuple[dict, Path]:
-        holder: dict[str, Any] = {}
-
-        def write_all(folder: Path) -> None:
-            write(folder)
-            holder["request"] = request
-
-        return self.request(request, write_all)
 
     def _remember_arguments(self, models: Any, every: list) -> None:
         """Note which kernel handle holds each model argument (same state on both sides now)."""

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -38,24 +39,20 @@ __all__ = ["SandboxedKernel", "namespaces_available", "SANDBOX_UID_BASE"]
 SANDBOX_UID_BASE = 61000
 """User ids of sandboxed kernels start here (one per kernel; they need no /etc/passwd entry)."""
 
-_CHECKED: dict[str, bool] = {}
-
-
+@functools.cache
 def namespaces_available() -> bool:
     """True when this process can start a kernel in new PID, mount and network namespaces as
     another user (root with ``unshare``)."""
-    if "ns" not in _CHECKED:
-        ok = sys.platform.startswith("linux") and os.geteuid() == 0 and bool(
-            shutil.which("unshare")) and bool(shutil.which("mount"))
-        if ok:
-            try:
-                ok = subprocess.run(
-                    ["unshare", "--pid", "--fork", "--mount", "--net", "--kill-child", "true"],
-                    capture_output=True, timeout=20).returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                ok = False
-        _CHECKED["ns"] = ok
-    return _CHECKED["ns"]
+    ok = sys.platform.startswith("linux") and os.geteuid() == 0 and bool(
+        shutil.which("unshare")) and bool(shutil.which("mount"))
+    if ok:
+        try:
+            ok = subprocess.run(
+                ["unshare", "--pid", "--fork", "--mount", "--net", "--kill-child", "true"],
+                capture_output=True, timeout=20).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+    return ok
 
 
 def _with_python(keep: list[Path]) -> list[Path]:
