@@ -101,6 +101,37 @@ def test_models_come_back_only_through_safe_mode(tmp_path):
     assert np.allclose(back.get_weights()[0], plain.get_weights()[0])
 
 
+def test_model_state_updates_a_model_and_refuses_what_does_not_fit(tmp_path):
+    import keras
+
+    def dense():
+        return keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
+
+    ours, theirs = dense(), dense()
+    theirs.layers[0].trainable = False
+    theirs.layers[0].kernel.assign(np.full((2, 3), 7.0))
+    wire.apply_model_state(ours, wire.model_state(theirs, tmp_path / "a"), tmp_path / "a")
+    assert ours.layers[0].trainable is False
+    assert all(np.array_equal(a, b) for a, b in zip(ours.get_weights(), theirs.get_weights(),
+                                                    strict=True))
+
+    other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4)])
+    tree = wire.model_state(other, tmp_path / "b")
+    before = wire.model_fingerprint(ours)
+    with pytest.raises(wire.WireError, match="does not fit"):
+        wire.apply_model_state(ours, tree, tmp_path / "b")
+    tree = wire.model_state(theirs, tmp_path / "c")
+    with pytest.raises(wire.WireError, match="one array per weight"):
+        wire.apply_model_state(ours, dict(tree, weights=tree["weights"][:1]), tmp_path / "c")
+    text = np.array(["a", "b", "c", "d", "e", "f"]).reshape(2, 3)
+    forged = dict(tree, weights=[wire.encode(text, tmp_path / "c"), tree["weights"][1]])
+    with pytest.raises(wire.WireError, match="does not fit"):
+        wire.apply_model_state(ours, forged, tmp_path / "c")
+    with pytest.raises(wire.WireError, match="flags"):
+        wire.apply_model_state(ours, dict(tree, flags=[True]), tmp_path / "c")
+    assert wire.model_fingerprint(ours) == before  # nothing was half applied
+
+
 def test_probes_cross_as_their_state(tmp_path):
     recorder = FeatureRecorder()
     recorder(np.ones((2, 3)), [0, 1])
@@ -128,6 +159,30 @@ def test_the_server_reports_arguments_changed_in_place(tmp_path):
     assert response["ok"] and response["value"] is None
     after = [wire.decode(t, tmp_path / "out") for t in response["after"]]
     assert after[0] == [1, 2, 3] and after[1].tolist() == [1.0, 1.0]
+
+
+def test_the_server_sends_a_changed_model_as_its_state_and_keeps_it(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
+
+    def freeze(m):
+        m.layers[0].trainable = False
+
+    args = wire.encode([model], tmp_path / "in")
+    response = _serve(tmp_path, {"op": "call", "target": {"$": "global", "name": "freeze"},
+                                 "args": args}, {"freeze": freeze})
+    after = response["after"][0]
+    assert after["$"] == "model_state" and after["flags"][0] is True and after["flags"][-1] is False
+    wire.apply_model_state(model, after, tmp_path / "out")
+    assert model.layers[0].trainable is False
+    held = function_server._HANDLES[after["handle"]]  # kept for the next call, same state
+    assert held.layers[0].trainable is False
+    assert np.array_equal(held.get_weights()[0], model.get_weights()[0])
+    release = tmp_path / "release"
+    release.mkdir()
+    assert _serve(release, {"op": "release"}, {})["ok"]
+    assert after["handle"] not in function_server._HANDLES
 
 
 def test_the_server_never_raises(tmp_path):

@@ -70,20 +70,26 @@ class _Sublayer:
         self.arg, self.name = arg, name
 
 
-def _resolve(tree: dict) -> Any:
-    if tree.get("$") == "handle":
-        number = tree.get("id")
-        if number not in _HANDLES:
-            raise LookupError(f"handle {number!r} is unknown in this kernel")
-        return _HANDLES[number]
-    return _Sublayer(tree.get("arg"), tree.get("name"))
+def _resolver(folder: Path) -> Any:
+    def resolve(tree: dict) -> Any:
+        if tree.get("$") == "handle":
+            number = tree.get("id")
+            if number not in _HANDLES:
+                raise LookupError(f"handle {number!r} is unknown in this kernel")
+            value = _HANDLES[number]
+            if "state" in tree:  # a model held here, whose flags or weights the grader changed
+                wire.apply_model_state(value, tree["state"], folder)
+            return value
+        return _Sublayer(tree.get("arg"), tree.get("name"))
+
+    return resolve
 
 
 def _model_state(model: Any) -> tuple[str, int]:
     return wire.model_fingerprint(model), id(getattr(model, "optimizer", None))
 
 
-def _target(request: dict, namespace: dict) -> Any:
+def _target(request: dict, namespace: dict, folder: Path) -> Any:
     target = request.get("target") or {}
     if target.get("$") == "global":
         name = target.get("name")
@@ -97,12 +103,18 @@ def _target(request: dict, namespace: dict) -> Any:
         if name not in probes.PROBE_FUNCTIONS:
             raise NameError(f"no probe named {name!r}")
         return getattr(probes, name)
-    return _resolve(target)
+    return _resolver(folder)(target)
 
 
 def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     op = request.get("op")
-    target = _target(request, namespace)
+    if op == "release":  # the grader is done with everything it handed over so far
+        _HANDLES.clear()
+        import gc
+
+        gc.collect()
+        return {"ok": True, "value": None}
+    target = _target(request, namespace, folder)
     if op == "get":
         return {"ok": True, "value": wire.encode(target, out, handle=_handle)}
     if op == "getattr":
@@ -110,9 +122,10 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
         return {"ok": True, "value": wire.encode(value, out, handle=_handle)}
     if op != "call":
         raise ValueError(f"unknown request {op!r}")
-    args = wire.decode(request.get("args", []), folder, resolve=_resolve, trusted_models=True)
+    resolve = _resolver(folder)
+    args = wire.decode(request.get("args", []), folder, resolve=resolve, trusted_models=True)
     kwargs = wire.decode(request.get("kwargs", {"$": "dict", "items": []}), folder,
-                         resolve=_resolve, trusted_models=True)
+                         resolve=resolve, trusted_models=True)
     args = [_fill(a, args) for a in args]
     kwargs = {k: _fill(v, args) for k, v in kwargs.items()}
     every = list(args) + list(kwargs.values())
@@ -151,8 +164,11 @@ def _after(index: int, value: Any, out: Path, models: dict) -> Any:
         fingerprint, optimizer = _model_state(value)
         if (fingerprint, optimizer) == models[index]:
             return None
-        tree = wire.encode(value, out)
-        tree["recompiled"] = optimizer != models[index][1]
+        if optimizer == models[index][1]:  # flags or weights changed: send just those
+            tree = wire.model_state(value, out)
+        else:  # recompiled: the .keras file carries the new compile config
+            tree = wire.encode(value, out)
+            tree["recompiled"] = True
         tree["handle"] = _handle(value)["id"]
         return tree
     try:

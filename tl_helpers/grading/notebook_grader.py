@@ -361,6 +361,10 @@ def _run_hidden(kernel: _Kernel, checks: HiddenChecks, grade_id: str, points: fl
         outcome = checks.run(grade_id, NotebookProxy(link))
     finally:
         link.deadline = None
+        try:
+            link.release()  # what the checks handed the kernel need not stay in its memory
+        except Exception:  # noqa: BLE001 - a kernel that cannot answer fails the next cell
+            pass
     outcome.points = points
     return outcome
 

@@ -10,9 +10,11 @@ a check, a key or the grading runner; all it can choose is what its own function
   any other object as a :class:`RemoteObject` (call it, read its attributes: plain data again).
 * Arguments a call changes in place (a model frozen by ``freeze_until``, an array, a list, a
   probe) are updated here after the call, so checks keep their usual shape.
-* Keras models go as ``.keras`` files; one the kernel already has (unchanged) goes as a handle,
-  and one that is a layer of another argument goes as that layer, so ``move_cut(model, base)``
-  sees ``base`` inside ``model`` as the caller does. A model that comes back is a copy.
+* Keras models go as ``.keras`` files; one the kernel already has goes as a handle (with its
+  flags and weights when a check changed them), and one that is a layer of another argument goes
+  as that layer, so ``move_cut(model, base)`` sees ``base`` inside ``model`` as the caller does.
+  A model argument the call changed comes back as its flags and weights (a ``.keras`` file when
+  the call recompiled it); a model that is returned is a copy.
 * ``nb.probe.<name>``: a function of :mod:`tl_helpers.grading.probes`, run in the kernel.
 * Every call has a time limit (:attr:`KernelLink.call_timeout`); a call past it is interrupted
   and fails the check. A kernel that no longer answers fails every later call.
@@ -109,6 +111,15 @@ class KernelLink:
 
     def done(self, out: Path) -> None:
         shutil.rmtree(out.parent, ignore_errors=True)
+
+    def release(self) -> None:
+        """Let the kernel drop every object it holds for the grader (after a cell's checks:
+        the models the checks sent would otherwise stay in the student's memory)."""
+        self.models.clear()
+        if self.gone:
+            return
+        response, out = self.request({"op": "release"})
+        self.done(out)
 
     def _execute(self, code: str) -> None:
         limit = self.call_timeout
@@ -243,10 +254,12 @@ class KernelLink:
             if id(model) in refs:
                 return refs[id(model)]
             known = self.models.get(id(model))
-            if known is not None and known[0] is model and \
-                    known[2] == wire.model_fingerprint(model):
+            if known is None or known[0] is not model:
+                return None
+            if known[2] == wire.model_fingerprint(model):
                 return {"$": "handle", "id": known[1]}
-            return None
+            # the kernel holds this model, but a check changed its flags or weights since
+            return {"$": "handle", "id": known[1], "state": wire.model_state(model, folder)}
 
         def handle(obj: Any) -> dict:
             if isinstance(obj, RemoteObject):
@@ -286,6 +299,11 @@ class KernelLink:
             if tree is None:
                 continue
             if wire._is_keras_model(original):
+                if isinstance(tree, dict) and tree.get("$") == "model_state":
+                    wire.apply_model_state(original, tree, out)
+                    if type(tree.get("handle")) is int:
+                        self._remember(original, tree["handle"])
+                    continue
                 if not (isinstance(tree, dict) and tree.get("$") == "model"):
                     raise wire.WireError("a model argument came back as something else")
                 loaded = wire.decode(tree, out)
