@@ -3,14 +3,41 @@ rendered, move a widget, take screenshots. Used by the tests in this folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("TL_BROWSER_ARTEFACTS", ROOT / "artefacts" / "browser"))
 NOTEBOOK_TIMEOUT_S = float(os.environ.get("TL_BROWSER_TIMEOUT", "480"))
+
+
+def find_chromium() -> str | None:
+    """``TL_CHROMIUM`` when it exists, else ``chromium`` / ``chromium-browser`` on PATH."""
+    explicit = os.environ.get("TL_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here (None when Playwright and Chromium are present)."""
+    if importlib.util.find_spec("playwright") is None:
+        return ("browser tests need Playwright for Python: pip install playwright "
+                "(never `playwright install`: the system Chromium is used)")
+    if find_chromium() is None:
+        explicit = os.environ.get("TL_CHROMIUM")
+        where = f"TL_CHROMIUM={explicit} does not exist" if explicit else "none on PATH"
+        return (f"browser tests need Chromium ({where}): apt-get install chromium (or set "
+                "TL_CHROMIUM to its path); .ci/run installs it when it can")
+    return None
 
 
 def source_notebooks() -> list[str]:

@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import ARTEFACTS, ROOT
+from browser_support import ARTEFACTS, ROOT, browser_missing, find_chromium
 
 BIN = Path(sys.executable).parent
 
@@ -64,17 +64,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-def find_chromium() -> str | None:
-    explicit = os.environ.get("TL_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def free_port() -> int:
@@ -216,18 +205,10 @@ def artefacts() -> Path:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("browser tests need Playwright for Python: pip install playwright "
-                    "(never `playwright install`: the system Chromium is used)")
-    path = find_chromium()
-    if path is None:
-        explicit = os.environ.get("TL_CHROMIUM")
-        where = f"TL_CHROMIUM={explicit} does not exist" if explicit else "none on PATH"
-        pytest.skip(f"browser tests need Chromium ({where}): apt-get install chromium (or set "
-                    "TL_CHROMIUM to its path); .ci/run installs it when it can")
-    return path
+    missing = browser_missing()
+    if missing:
+        pytest.skip(missing)
+    return find_chromium()
 
 
 @pytest.fixture(scope="session")
