@@ -36,6 +36,7 @@ import sys
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -802,15 +803,20 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
                    "memory_limit_gb": memory_limit_gb, "fast": fast, "isolate": isolate,
                    "kernel_env": worker.kernel_thread_env(threads) if jobs > 1 else {}}
         progress = _progress(len(runnable))
-        outcomes = _grade_parallel([(i, _job(subs[i], info, options, i)) for i in runnable],
-                                   jobs, threads if jobs > 1 else 0, progress, subs)
-        for index in runnable:
-            _finish(root, subs[index], results[index], outcomes[index], info, work)
+
+        def finish(index: int, outcome: dict) -> None:
+            """Scores, flags and feedback of one job, while the checkers grade the next ones."""
+            _finish(root, subs[index], results[index], outcome, info, work)
             # a sandboxed kernel cannot reach the course's files; an unsandboxed one could
-            if not outcomes[index].get("isolated", True) and _restore_guarded(info):
+            if not outcome.get("isolated", True) and _restore_guarded(info):
                 results[index].review.append("the course's grading files changed while it was "
                                              "graded (restored)")
                 _zero_flagged(results[index])
+            progress.update(1)
+            progress.set_postfix_str(f"{subs[index].student}/{subs[index].assignment}")
+
+        _grade_parallel([(i, _job(subs[i], info, options, i)) for i in runnable],
+                        jobs, threads if jobs > 1 else 0, finish)
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
                              problems)
@@ -829,10 +835,11 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
         shutil.rmtree(sandboxes, ignore_errors=True)
 
 
-def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int, progress,
-                    subs: list[_Submission]) -> dict[int, dict]:
+def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int,
+                    finish: Callable[[int, dict], None]) -> dict[int, dict]:
     """Grade every job in ``jobs`` checker processes; a checker that dies is replaced and its
-    job tried once more (then reported)."""
+    job tried once more (then reported). ``finish(index, outcome)`` runs here as each job ends
+    (its feedback is written while the checkers go on)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -861,9 +868,7 @@ def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int, 
                                        "while grading this submission"}
                 except Exception as error:  # noqa: BLE001
                     outcomes[index] = {"ok": False, "error": f"grader error: {error}"}
-                progress.update(1)
-                sub = subs[index]
-                progress.set_postfix_str(f"{sub.student}/{sub.assignment}")
+                finish(index, outcomes[index])
     return outcomes
 
 
