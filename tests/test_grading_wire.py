@@ -174,15 +174,17 @@ def test_the_server_sends_a_changed_model_as_its_state_and_keeps_it(tmp_path):
                                  "args": args}, {"freeze": freeze})
     after = response["after"][0]
     assert after["$"] == "model_state" and after["flags"][0] is True and after["flags"][-1] is False
+    assert after["weights"] is None  # only the flags changed: only they cross
     wire.apply_model_state(model, after, tmp_path / "out")
     assert model.layers[0].trainable is False
     held = function_server._HANDLES[after["handle"]]  # kept for the next call, same state
     assert held.layers[0].trainable is False
     assert np.array_equal(held.get_weights()[0], model.get_weights()[0])
-    release = tmp_path / "release"
-    release.mkdir()
-    assert _serve(release, {"op": "release"}, {})["ok"]
-    assert after["handle"] not in function_server._HANDLES
+    for step, keep in enumerate([[after["handle"]], []]):  # kept while the grader holds it
+        folder = tmp_path / f"release{step}"
+        folder.mkdir()
+        assert _serve(folder, {"op": "release", "keep": keep}, {})["ok"]
+        assert (after["handle"] in function_server._HANDLES) == bool(keep)
 
 
 def test_the_server_never_raises(tmp_path):

@@ -52,9 +52,11 @@ def _lite0(weights=None, fresh=False):
             return model
         _LITE0[weights] = model
     model = _LITE0[weights]
-    model.trainable = True
-    for layer in model.layers:
-        layer.trainable = True
+    if not model.trainable:
+        model.trainable = True
+    for layer in model.layers:  # only where a check changed it: the setter is slow
+        if not layer.trainable:
+            layer.trainable = True
     return model
 
 

@@ -108,8 +108,10 @@ def _target(request: dict, namespace: dict, folder: Path) -> Any:
 
 def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     op = request.get("op")
-    if op == "release":  # the grader is done with everything it handed over so far
-        _HANDLES.clear()
+    if op == "release":  # the grader is done with what it handed over, except ``keep``
+        keep = request.get("keep") or []
+        for number in [n for n in _HANDLES if n not in keep]:
+            del _HANDLES[number]
         import gc
 
         gc.collect()
@@ -165,7 +167,8 @@ def _after(index: int, value: Any, out: Path, models: dict) -> Any:
         if (fingerprint, optimizer) == models[index]:
             return None
         if optimizer == models[index][1]:  # flags or weights changed: send just those
-            tree = wire.model_state(value, out)
+            tree = wire.model_state(value, out,
+                                    weights=not wire.same_weights(fingerprint, models[index][0]))
         else:  # recompiled: the .keras file carries the new compile config
             tree = wire.encode(value, out)
             tree["recompiled"] = True

@@ -34,6 +34,7 @@ import secrets
 import shutil
 import stat
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,8 @@ class KernelLink:
         self.call_timeout = call_timeout
         self.gone: str | None = None
         self.deadline: float | None = None  # time.monotonic() after which calls fail at once
-        self.models: dict[int, tuple[Any, int, str]] = {}  # id -> (model, handle, fingerprint)
+        # id(model) -> (weak reference to the model, kernel handle, fingerprint)
+        self.models: dict[int, tuple[weakref.ref, int, str]] = {}
         self.calls = 0
 
     # -- one round trip ----------------------------------------------------------------
@@ -113,12 +115,15 @@ class KernelLink:
         shutil.rmtree(out.parent, ignore_errors=True)
 
     def release(self) -> None:
-        """Let the kernel drop every object it holds for the grader (after a cell's checks:
-        the models the checks sent would otherwise stay in the student's memory)."""
-        self.models.clear()
+        """Let the kernel drop the objects it holds for the grader (after a cell's checks: the
+        models the checks sent would otherwise stay in the student's memory), except the copies
+        of models the checks still hold (a module-level cache): those are not sent again. (No
+        ``gc.collect`` here: pytest has just run one.)"""
+        self.models = {key: entry for key, entry in self.models.items() if entry[0]() is not None}
         if self.gone:
             return
-        response, out = self.request({"op": "release"})
+        keep = sorted({handle for _, handle, _ in self.models.values()})
+        response, out = self.request({"op": "release", "keep": keep})
         self.done(out)
 
     def _execute(self, code: str) -> None:
@@ -209,7 +214,7 @@ class KernelLink:
         return result
 
     def _remember(self, model: Any, handle: int) -> None:
-        self.models[id(model)] = (model, handle, wire.model_fingerprint(model))
+        self.models[id(model)] = (weakref.ref(model), handle, wire.model_fingerprint(model))
 
     def call(self, target: dict, args: tuple, kwargs: dict) -> Any:
         every = list(args) + list(kwargs.values())
@@ -254,12 +259,14 @@ class KernelLink:
             if id(model) in refs:
                 return refs[id(model)]
             known = self.models.get(id(model))
-            if known is None or known[0] is not model:
+            if known is None or known[0]() is not model:
                 return None
-            if known[2] == wire.model_fingerprint(model):
+            now = wire.model_fingerprint(model)
+            if known[2] == now:
                 return {"$": "handle", "id": known[1]}
             # the kernel holds this model, but a check changed its flags or weights since
-            return {"$": "handle", "id": known[1], "state": wire.model_state(model, folder)}
+            state = wire.model_state(model, folder, weights=not wire.same_weights(known[2], now))
+            return {"$": "handle", "id": known[1], "state": state}
 
         def handle(obj: Any) -> dict:
             if isinstance(obj, RemoteObject):

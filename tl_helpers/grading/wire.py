@@ -56,6 +56,7 @@ __all__ = [
     "model_fingerprint",
     "model_state",
     "apply_model_state",
+    "same_weights",
 ]
 
 MAX_FILE_BYTES = 512 * 2**20
@@ -443,10 +444,11 @@ def _type_label(value: Any) -> str:
         else kind.__qualname__
 
 
-def model_state(model: Any, folder: Path) -> dict:
-    """A model's trainable flags and weights as a tree (``{"$": "model_state", ...}``, one
-    ``.npy`` file per weight): what a side that already holds the same architecture needs to
-    catch up, far cheaper than a ``.keras`` file (no saving, no rebuilding, no new graph).
+def model_state(model: Any, folder: Path, *, weights: bool = True) -> dict:
+    """A model's trainable flags and (unless ``weights=False``: flags alone) its weights as a
+    tree (``{"$": "model_state", ...}``, one ``.npy`` file per weight): what a side that already
+    holds the same architecture needs to catch up, far cheaper than a ``.keras`` file (no
+    saving, no rebuilding, no new graph).
 
     Example:
         >>> import keras, tempfile
@@ -457,47 +459,55 @@ def model_state(model: Any, folder: Path) -> dict:
         >>> a.layers[0].trainable, model_fingerprint(a) == model_fingerprint(b)
         (False, True)
     """
-    weights = [np.asarray(variable) for variable in model.weights]
-    return {"$": "model_state", "flags": _trainable_flags(model),
-            "weights": encode(weights, folder)}
+    values = encode([np.asarray(v) for v in model.weights], folder) if weights else None
+    return {"$": "model_state", "flags": _trainable_flags(model), "weights": values}
 
 
 def apply_model_state(model: Any, tree: Any, folder: Path) -> None:
     """Give ``model`` the flags and weights of a :func:`model_state` tree read from ``folder``
-    (read like any answer: ``.npy`` files only, counts and shapes must match the model's)."""
+    (read like any answer: ``.npy`` files only, counts and shapes must match the model's;
+    ``weights: null`` changes the flags alone)."""
     if type(tree) is not dict or tree.get("$") != "model_state":
         raise WireError("a model's state was expected")
     weights = decode(tree.get("weights"), folder)
-    if type(weights) is not list or len(weights) != len(model.weights):
-        raise WireError("the model state does not hold one array per weight of the model")
-    for variable, value in zip(model.weights, weights, strict=True):
-        if not isinstance(value, np.ndarray) or tuple(variable.shape) != value.shape \
-                or value.dtype.kind not in _NUMERIC_KINDS:
-            raise WireError(f"the model state's value for {variable.path} does not fit it")
+    if weights is not None:
+        if type(weights) is not list or len(weights) != len(model.weights):
+            raise WireError("the model state does not hold one array per weight of the model")
+        for variable, value in zip(model.weights, weights, strict=True):
+            if not isinstance(value, np.ndarray) or tuple(variable.shape) != value.shape \
+                    or value.dtype.kind not in _NUMERIC_KINDS:
+                raise WireError(f"the model state's value for {variable.path} does not fit it")
     _set_trainable_flags(model, tree.get("flags"))
-    for variable, value in zip(model.weights, weights, strict=True):
+    for variable, value in zip(model.weights, weights or [], strict=False):
         variable.assign(value)
 
 
+def same_weights(fingerprint: str, other: str) -> bool:
+    """Whether two :func:`model_fingerprint` values differ in the trainable flags alone."""
+    return fingerprint.split("-")[-1] == other.split("-")[-1]
+
+
 def model_fingerprint(model: Any) -> str:
-    """A digest of a Keras model's weights and trainable flags (to tell whether a call changed
-    it, and whether a copy the other side holds is still the same).
+    """A digest of a Keras model's trainable flags, then one of its weights (``flags-weights``:
+    to tell whether a call changed it, what changed, and whether a copy the other side holds
+    is still the same).
 
     Example:
         >>> import keras
         >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> a = model_fingerprint(m); m.layers[0].trainable = False
-        >>> a == model_fingerprint(m)
-        False
+        >>> a == model_fingerprint(m), same_weights(a, model_fingerprint(m))
+        (False, True)
     """
     import hashlib
 
-    digest = hashlib.sha1()
-    digest.update(repr(bool(model.trainable)).encode())
+    flags = hashlib.sha1()
+    flags.update(repr(bool(model.trainable)).encode())
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        digest.update(f"{layer.name}:{bool(layer.trainable)};".encode())
+        flags.update(f"{layer.name}:{bool(layer.trainable)};".encode())
+    weights = hashlib.sha1()
     for variable in model.weights:
         value = np.asarray(variable)
-        digest.update(f"{variable.path}{value.shape}{value.dtype}".encode())
-        digest.update(np.ascontiguousarray(value).tobytes())
-    return digest.hexdigest()
+        weights.update(f"{variable.path}{value.shape}{value.dtype}".encode())
+        weights.update(np.ascontiguousarray(value).tobytes())
+    return f"{flags.hexdigest()}-{weights.hexdigest()}"
