@@ -146,6 +146,9 @@ class HiddenChecks:
         if not self.files:
             raise HiddenChecksError(f"No hidden test files (test_*.py) in {self.tests_dir}.")
         self.basetemp = Path(basetemp) if basetemp else Path(tempfile.mkdtemp(prefix="tl-checks-"))
+        # pytest makes --basetemp itself but not its parents: a missing parent would fail every
+        # check that uses tmp_path (FileNotFoundError) on a correct solution
+        self.basetemp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def forget(self) -> None:
         """Drop the imported check modules (and their caches) before the next submission."""
