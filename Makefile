@@ -37,6 +37,7 @@ demo: $(STAMP)
 	$(BIN)/tl-course grade build/demo_class --jobs 2 --out build/demo_grades; \
 	  status=$$?; echo "Feedback HTML: feedback/<student>/<assignment>/; grades: build/demo_grades/grades.csv"; \
 	  test $$status -le 1  # 1 = some submissions could not be graded (the corrupt one, on purpose)
+	$(BIN)/python -m tl_helpers.grading.simulate --check build/demo_grades/grades.csv
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_time.py

@@ -26,7 +26,8 @@ import nbformat
 
 from tl_helpers.grading import course
 
-__all__ = ["EXPECTED", "VARIANTS", "make_class", "inject_after", "graded_ids", "answer_ids"]
+__all__ = ["EXPECTED", "VARIANTS", "make_class", "inject_after", "graded_ids", "answer_ids",
+           "check_grades"]
 
 # What a fair grader gives each student: "full", "zero", "partial" (exact per-cell values are
 # checked in the tests), "flagged" (full marks except the flagged cells, which score 0 until a
@@ -272,8 +273,54 @@ def make_class(root: Path, out: Path, assignments: list[str] | None = None,
 HONEST = ("solution", "stub", "partial")
 
 
+def check_grades(grades_csv: Path) -> list[str]:
+    r"""Compare a graded simulated class (``grades.csv``) with :data:`EXPECTED`; return the
+    differences (empty: every student got what a fair grader gives).
+
+    Example:
+        >>> import tempfile
+        >>> csv_path = Path(tempfile.mkdtemp()) / "grades.csv"
+        >>> _ = csv_path.write_text("student,assignment,status,score,max_score,needs_review\n"
+        ...                         "solution,02,graded,18.14,22,no\n")
+        >>> check_grades(csv_path)
+        ['solution/02: expected full marks, got 18.14/22']
+    """
+    import csv
+
+    problems = []
+    with open(grades_csv, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            expected = EXPECTED.get(row["student"])
+            if expected is None:
+                continue
+            who = f"{row['student']}/{row['assignment']}"
+            kind = expected["score"]
+            if kind == "failed":
+                if row["status"] != "failed":
+                    problems.append(f"{who}: expected to be reported as not graded, got "
+                                    f"{row['status']}")
+                continue
+            if row["status"] != "graded":
+                problems.append(f"{who}: not graded ({row['status']})")
+                continue
+            score, maximum = float(row["score"]), float(row["max_score"])
+            review = row["needs_review"] == "yes"
+            wrong = {"full": score != maximum, "zero": score != 0.0,
+                     "partial": not 0.0 < score < maximum,
+                     "flagged": score >= maximum}[kind]
+            if wrong:
+                what = {"full": "full marks", "zero": "0", "partial": "a partial score",
+                        "flagged": "less than full marks (flagged cells at 0)"}[kind]
+                problems.append(f"{who}: expected {what}, got {score:g}/{maximum:g}")
+            if review != expected["review"]:
+                problems.append(f"{who}: expected {'a' if expected['review'] else 'no'} review "
+                                "flag")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tl_helpers.grading.simulate OUT [--hostile-on ASSIGNMENT]``.
+    """``python -m tl_helpers.grading.simulate OUT [--hostile-on ASSIGNMENT]``, or
+    ``--check GRADES_CSV`` after grading it.
 
     The honest students (solution, stub, partial) submit every assignment; the broken and
     hostile ones submit ``--hostile-on`` (default: the first assignment), which keeps a demo of
@@ -282,10 +329,22 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m tl_helpers.grading.simulate")
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?")
+    parser.add_argument("--check", type=Path, metavar="GRADES_CSV",
+                        help="compare a graded class's grades.csv with what each student "
+                             "deserves (exit 1 on any difference)")
     parser.add_argument("--assignments", nargs="*", default=None)
     parser.add_argument("--hostile-on", default=None, metavar="ASSIGNMENT")
     args = parser.parse_args(argv)
+    if args.check is not None:
+        problems = check_grades(args.check)
+        for problem in problems:
+            print(f"UNFAIR: {problem}", file=sys.stderr)
+        print(f"{args.check}: " + ("every student got what a fair grader gives" if not problems
+                                   else f"{len(problems)} differences from a fair grade"))
+        return 1 if problems else 0
+    if args.out is None:
+        parser.error("the class folder (OUT) is required")
     root = course.find_course_root()
     names = args.assignments or course.list_assignments(root)
     written = make_class(root, args.out, names, list(HONEST))
