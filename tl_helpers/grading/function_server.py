@@ -89,7 +89,7 @@ def _model_state(model: Any) -> tuple[str, int]:
     return wire.model_fingerprint(model), id(getattr(model, "optimizer", None))
 
 
-def _target(request: dict, namespace: dict, folder: Path) -> Any:
+def _target(request: dict, namespace: dict, resolve: Any) -> Any:
     target = request.get("target") or {}
     if target.get("$") == "global":
         name = target.get("name")
@@ -103,7 +103,7 @@ def _target(request: dict, namespace: dict, folder: Path) -> Any:
         if name not in probes.PROBE_FUNCTIONS:
             raise NameError(f"no probe named {name!r}")
         return getattr(probes, name)
-    return _resolver(folder)(target)
+    return resolve(target)
 
 
 def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
@@ -116,7 +116,8 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
 
         gc.collect()
         return {"ok": True, "value": None}
-    target = _target(request, namespace, folder)
+    resolve = _resolver(folder)
+    target = _target(request, namespace, resolve)
     if op == "get":
         return {"ok": True, "value": wire.encode(target, out, handle=_handle)}
     if op == "getattr":
@@ -124,7 +125,6 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
         return {"ok": True, "value": wire.encode(value, out, handle=_handle)}
     if op != "call":
         raise ValueError(f"unknown request {op!r}")
-    resolve = _resolver(folder)
     args = wire.decode(request.get("args", []), folder, resolve=resolve, trusted_models=True)
     kwargs = wire.decode(request.get("kwargs", {"$": "dict", "items": []}), folder,
                          resolve=resolve, trusted_models=True)

@@ -117,8 +117,9 @@ class KernelLink:
     def release(self) -> None:
         """Let the kernel drop the objects it holds for the grader (after a cell's checks: the
         models the checks sent would otherwise stay in the student's memory), except the copies
-        of models the checks still hold (a module-level cache): those are not sent again. (No
-        ``gc.collect`` here: pytest has just run one.)"""
+        of models the checks still hold (a module-level cache): those are not sent again. A
+        model that is garbage but not yet collected keeps its copy until a later release (no
+        ``gc.collect`` here: it costs 0.3 s per graded cell)."""
         self.models = {key: entry for key, entry in self.models.items() if entry[0]() is not None}
         if self.gone:
             return

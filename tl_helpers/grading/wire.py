@@ -478,8 +478,9 @@ def apply_model_state(model: Any, tree: Any, folder: Path) -> None:
                     or value.dtype.kind not in _NUMERIC_KINDS:
                 raise WireError(f"the model state's value for {variable.path} does not fit it")
     _set_trainable_flags(model, tree.get("flags"))
-    for variable, value in zip(model.weights, weights or [], strict=False):
-        variable.assign(value)
+    if weights is not None:
+        for variable, value in zip(model.weights, weights, strict=True):
+            variable.assign(value)
 
 
 def same_weights(fingerprint: str, other: str) -> bool:
