@@ -215,3 +215,29 @@ def test_fast_mode_skips_unchanged_experiments_nothing_reads():
     hidden_tag = nbformat.from_dict(release)
     hidden_tag.cells[0].metadata["tags"] = ["skip"]  # tags the student controls change nothing
     assert skippable_cells(hidden_tag, release) == {0, 1, 2}
+
+
+def test_fast_mode_skips_an_experiment_that_only_later_cells_could_see():
+    release = _nb("model = make()", "print(model)", "model.set_weights(old)\nrun_probe(model)")
+    answer = nbformat.v4.new_code_cell("def f(x):\n    return x + 1", id="a")
+    answer.metadata["nbgrader"] = {"grade_id": "f", "solution": True}
+    release.cells.insert(2, answer)
+    mine = nbformat.from_dict(release)
+    mine.cells[1].source = "print(model)  # mine"  # student code reading model: cell 0 runs
+    # cell 3 changes model after every cell that reads it has run: it cannot matter
+    assert skippable_cells(mine, release) == {3}
+    later = nbformat.from_dict(mine)  # a function reads model when called, maybe after cell 3
+    later.cells[2].source = "def f(x):\n    return model(x)"
+    assert skippable_cells(later, release) == set()
+
+
+def test_fast_mode_sees_a_global_read_next_to_a_local_of_the_same_name():
+    release = _nb("patches = load()", "x = 1")
+    submitted = nbformat.from_dict(release)
+    submitted.cells.append(nbformat.v4.new_code_cell(
+        "def show(patches):\n    return patches\n\ndef count():\n    return len(patches)", id="m"))
+    # `patches` is an argument of show() but a global in count(): the load must run
+    assert skippable_cells(submitted, release) == {1}
+    comprehension = nbformat.from_dict(submitted)
+    comprehension.cells[2].source = "sizes = [len(p) for p in patches]"
+    assert skippable_cells(comprehension, release) == {1}
