@@ -776,9 +776,14 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
     work = Path(tempfile.mkdtemp(prefix="tl-grade-"))  # 0700: no kernel can read it
     sandboxes = Path(tempfile.mkdtemp(prefix="tl-sandboxes-"))
     sandboxes.chmod(0o711)
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    pool = None
     try:
         subs, problems = collect(submissions, root, work)
         needed = sorted({s.assignment for s in subs if not s.errors})
+        if needed:  # the checkers import TensorFlow while this process prepares the course
+            pool = _start_checkers(min(jobs, sum(not s.errors for s in subs)),
+                                   threads if jobs > 1 else 0)
         info = _prepare_course(root, needed, work)
         info.sandboxes = sandboxes
         info.visibility = worker.sandbox_visibility(
@@ -797,7 +802,6 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
                     result.max_score = _max_score(info.source[sub.assignment])
             else:
                 runnable.append(index)
-        threads = max(1, (os.cpu_count() or 1) // jobs)
         options = {"cell_timeout": _cell_timeout(info.config, cell_timeout),
                    "submission_timeout": submission_timeout, "call_timeout": 30.0,
                    "memory_limit_gb": memory_limit_gb, "fast": fast, "isolate": isolate,
@@ -816,7 +820,8 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
             progress.set_postfix_str(f"{subs[index].student}/{subs[index].assignment}")
 
         _grade_parallel([(i, _job(subs[i], info, options, i)) for i in runnable],
-                        jobs, threads if jobs > 1 else 0, finish)
+                        jobs, threads if jobs > 1 else 0, finish, pool)
+        pool = None  # _grade_parallel shut it down
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
                              problems)
@@ -831,27 +836,40 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
             _write_reports(report)
         return report
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(sandboxes, ignore_errors=True)
 
 
-def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int,
-                    finish: Callable[[int, dict], None]) -> dict[int, dict]:
-    """Grade every job in ``jobs`` checker processes; a checker that dies is replaced and its
-    job tried once more (then reported). ``finish(index, outcome)`` runs here as each job ends
-    (its feedback is written while the checkers go on)."""
+def _start_checkers(count: int, threads: int):
+    """A pool of ``count`` checker processes, started now (each imports TensorFlow once)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the checkers inherit it at start
+    pool = ProcessPoolExecutor(max_workers=max(1, count),
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker.warm_up, initargs=(threads,))
+    for _ in range(max(1, count)):  # a spawn pool starts one process per waiting task
+        pool.submit(int)
+    return pool
+
+
+def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int,
+                    finish: Callable[[int, dict], None], pool=None) -> dict[int, dict]:
+    """Grade every job in ``jobs`` checker processes (``pool``, already started, or a new
+    one); a checker that dies is replaced and its job tried once more (then reported).
+    ``finish(index, outcome)`` runs here as each job ends (its feedback is written while the
+    checkers go on)."""
     from concurrent.futures.process import BrokenProcessPool
 
     outcomes: dict[int, dict] = {}
     pending = list(jobs_list)
     tries: dict[int, int] = {}
-    context = multiprocessing.get_context("spawn")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the checkers inherit it at start
     while pending:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
-                                 initializer=worker.warm_up, initargs=(threads,)) as pool:
+        pool = pool or _start_checkers(min(jobs, len(pending)), threads)
+        with pool:
             futures = {pool.submit(worker.grade_job, job): (index, job)
                        for index, job in pending}
             pending = []
@@ -869,6 +887,7 @@ def _grade_parallel(jobs_list: list[tuple[int, dict]], jobs: int, threads: int,
                 except Exception as error:  # noqa: BLE001
                     outcomes[index] = {"ok": False, "error": f"grader error: {error}"}
                 finish(index, outcomes[index])
+        pool = None  # shut down; a retry round starts a fresh one
     return outcomes
 
 
