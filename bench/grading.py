@@ -4,6 +4,10 @@ The floor is measured in the same run: a sandboxed kernel that runs only the not
 cell (kernel start + ``import tensorflow``), which every submission pays. For each assignment a
 class of identical full-solution submissions is graded with ``tl-course grade`` (fast mode,
 the default) with ``--jobs 1`` and ``--jobs 2``; ``--full`` adds the full mode for comparison.
+Two figures per submission: the class's wall time divided by its size (the run's fixed costs,
+the checkers' TensorFlow import and the gradebook templates, shared by the class), and the
+median time one submission spent in its checker (kernel start to last hidden check: what each
+further student adds).
 
     python bench/grading.py                          # every assignment, 4 students
     python bench/grading.py 02_choosing_a_pretrained_model 05_negative_transfer --students 2
@@ -71,6 +75,8 @@ def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fas
     seconds = time.perf_counter() - start
     graded = [r for r in report.results if r.status == "graded"]
     return {"s_per_submission": round(seconds / students, 1),
+            # one submission in its checker: kernel start to last hidden check (no fixed costs)
+            "checker_s": round(statistics.median(r.seconds for r in graded), 1) if graded else None,
             "all_full_marks": len(graded) == students and all(
                 r.score == r.max_score for r in graded)}
 
@@ -95,26 +101,32 @@ def main(argv: list[str] | None = None) -> int:
             for jobs in (1, 2):
                 result = grade_class(root, name, args.students, work, jobs, fast=True)
                 row[f"fast_jobs{jobs}_s"] = result["s_per_submission"]
+                if jobs == 1:
+                    row["checker_s"] = result["checker_s"]
                 row[f"fast_jobs{jobs}_full_marks"] = result["all_full_marks"]
             if args.full:
                 result = grade_class(root, name, args.students, work, 1, fast=False)
                 row["full_jobs1_s"] = result["s_per_submission"]
             row["x_floor"] = round(row["fast_jobs1_s"] / floor, 2)
+            row["checker_x_floor"] = round(row["checker_s"] / floor, 2)
             row["speedup_2_jobs"] = round(row["fast_jobs1_s"] / row["fast_jobs2_s"], 2)
             rows.append(row)
             print(json.dumps(row), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     multiples = [r["x_floor"] for r in rows]
+    checker = [r["checker_x_floor"] for r in rows]
     summary = {"floor_s": round(floor, 1), "median_x_floor": statistics.median(multiples),
-               "max_x_floor": max(multiples),
+               "max_x_floor": max(multiples), "median_checker_x_floor": statistics.median(checker),
+               "max_checker_x_floor": max(checker),
                "median_speedup_2_jobs": statistics.median(r["speedup_2_jobs"] for r in rows),
                "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
                "python": platform.python_version()}
-    print(f"\n{'assignment':<34}{'fast s/sub':>11}{'x floor':>9}{'2 jobs s':>10}{'speed-up':>10}")
+    print(f"\n{'assignment':<34}{'fast s/sub':>11}{'x floor':>9}{'checker s':>10}{'x floor':>9}"
+          f"{'2 jobs s':>10}{'speed-up':>10}")
     for r in rows:
-        print(f"{r['assignment']:<34}{r['fast_jobs1_s']:>11}{r['x_floor']:>9}"
-              f"{r['fast_jobs2_s']:>10}{r['speedup_2_jobs']:>10}")
+        print(f"{r['assignment']:<34}{r['fast_jobs1_s']:>11}{r['x_floor']:>9}{r['checker_s']:>10}"
+              f"{r['checker_x_floor']:>9}{r['fast_jobs2_s']:>10}{r['speedup_2_jobs']:>10}")
     print(json.dumps(summary))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ MobileNet, toy features, toy datasets) and seeds everything, so it runs in a few
 does not depend on what the notebook computed.
 """
 
-import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,19 +26,45 @@ def _images(n=6, size=32, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3)).astype("float32")
 
 
+_SHARED = {}
+
+
+def _shared(key, build):
+    """One model per kind for the checks that only read it or hand it to the notebook (a model
+    the kernel already holds is not sent again). Its trainable flags and weights are put back
+    before each use, so a solution that changed them fails one check, not every later one."""
+    if key not in _SHARED:
+        model = build()
+        _SHARED[key] = (model, [w.copy() for w in model.get_weights()], _trainable_flags(model))
+    model, weights, flags = _SHARED[key]
+    if _trainable_flags(model) != flags:
+        model.trainable = flags[0]
+        for layer, flag in zip(model.layers, flags[1:], strict=True):
+            if layer.trainable != flag:
+                layer.trainable = flag
+    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
+        model.set_weights(weights)
+    return model
+
+
 def _pretrained():
-    return tl.load_backbone("course_mobilenet", weights="course")
+    """The course MobileNet with its pretrained weights (shared, see ``_shared``)."""
+    return _shared("pretrained", lambda: tl.load_backbone("course_mobilenet", weights="course"))
 
 
 def _random_base(input_shape=None):
-    _keras().utils.set_random_seed(0)
-    return tl.load_backbone("course_mobilenet", weights=None, input_shape=input_shape)
+    """The course MobileNet with seeded random weights (shared for the default input shape)."""
+    def build():
+        _keras().utils.set_random_seed(0)
+        return tl.load_backbone("course_mobilenet", weights=None, input_shape=input_shape)
+
+    return build() if input_shape is not None else _shared("random", build)
 
 
-@functools.lru_cache(maxsize=1)
 def _lite0_imagenet():
     """EfficientNet-Lite0 with its ImageNet weights, at 64 px to keep the checks fast."""
-    return tl.load_backbone("efficientnet_lite0", weights="imagenet", input_shape=(64, 64, 3))
+    return _shared("lite0", lambda: tl.load_backbone(
+        "efficientnet_lite0", weights="imagenet", input_shape=(64, 64, 3)))
 
 
 def _trainable_flags(model):

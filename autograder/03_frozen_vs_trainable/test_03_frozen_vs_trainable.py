@@ -3,8 +3,11 @@
 Every check builds its own small inputs (EfficientNet-Lite0 at 32x32 pixels, the course
 MobileNet, or a tiny dense network) and seeds everything, so it runs in a few seconds and does
 not depend on what the notebook computed. Checks that only read a model, or only change
-``trainable`` flags, share one Lite0 per kind of weights (flags reset before each use); checks
-that train or change weights build their own.
+``trainable`` flags, share one model per kind (flags and weights put back before each use, and
+the kernel keeps its copy, so it is not sent again); checks that train a base build their own.
+EfficientNet-Lite0 (143 layers) is used where the course's real backbone matters (its layer
+names, its parameter counts); elsewhere the course MobileNet (30 layers, 9 BatchNorm) is enough
+and crosses between grader and kernel several times faster.
 
 ``nb`` runs the student's functions in the notebook's kernel: a model given to them is updated
 here after the call (flags, weights, a recompile), a model they return is a copy. Checks that
@@ -32,32 +35,45 @@ def _params(weights):
     return sum(int(np.prod(w.shape)) for w in weights)
 
 
-def _mobilenet(pretrained=False):
-    """course_mobilenet; random weights give vanishing deep activations (about 1e-5), so the
-    checks that compare outputs use the pretrained ones."""
-    _keras().utils.set_random_seed(0)
-    return tl.load_backbone("course_mobilenet", weights="course" if pretrained else None)
+_SHARED = {}
 
 
-_LITE0 = {}
-
-
-def _lite0(weights=None, fresh=False):
-    """EfficientNet-Lite0 at 32x32 pixels (random weights or ImageNet), every flag trainable."""
-    keras = _keras()
-    if fresh or weights not in _LITE0:
-        keras.utils.set_random_seed(0)
-        model = tl.load_backbone("efficientnet_lite0", weights=weights, input_shape=(32, 32, 3))
-        if fresh:
-            return model
-        _LITE0[weights] = model
-    model = _LITE0[weights]
+def _shared(key, build):
+    """One model per kind for the checks that only read it or change flags (a model the kernel
+    already holds is not sent again). Every flag is made trainable and the weights are put back
+    before each use, so a solution that changed them fails one check, not every later one."""
+    if key not in _SHARED:
+        model = build()
+        _SHARED[key] = (model, [w.copy() for w in model.get_weights()])
+    model, weights = _SHARED[key]
     if not model.trainable:
         model.trainable = True
     for layer in model.layers:  # only where a check changed it: the setter is slow
         if not layer.trainable:
             layer.trainable = True
+    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
+        model.set_weights(weights)
     return model
+
+
+def _mobilenet(pretrained=False, fresh=False):
+    """course_mobilenet (32x32, 128 features, 9 BatchNorm layers); random weights give
+    vanishing deep activations (about 1e-5), so the checks that compare outputs use the
+    pretrained ones."""
+    def build():
+        _keras().utils.set_random_seed(0)
+        return tl.load_backbone("course_mobilenet", weights="course" if pretrained else None)
+
+    return build() if fresh else _shared(("mobilenet", pretrained), build)
+
+
+def _lite0(weights=None, fresh=False):
+    """EfficientNet-Lite0 at 32x32 pixels (random weights or ImageNet), every flag trainable."""
+    def build():
+        _keras().utils.set_random_seed(0)
+        return tl.load_backbone("efficientnet_lite0", weights=weights, input_shape=(32, 32, 3))
+
+    return build() if fresh else _shared(("lite0", weights), build)
 
 
 def _trainable_above(model, k):
@@ -211,7 +227,7 @@ def test_freeze_until_replaces_previous_cut(nb):
 @pytest.mark.grade_id("a03_freeze_until")
 def test_freeze_until_keeps_weights(nb):
     """Only flags change: no weight value changes"""
-    base = _lite0(fresh=True)
+    base = _lite0()
     before = [w.copy() for w in base.get_weights()]
     n_layers = len(base.layers)
     nb.freeze_until(base, "block3b_add")
@@ -400,11 +416,13 @@ def test_count_params_rejects_non_models(nb, bad):
 
 # ------------------------------------------------------------------------ build_transfer_model
 @pytest.mark.grade_id("a03_build_transfer_model")
-@pytest.mark.parametrize("num_classes", [2, 117], ids=["k2", "k117"])
-def test_transfer_model_outputs(nb, num_classes):
+@pytest.mark.parametrize("backbone,num_classes", [("lite0", 2), ("mobilenet", 117)],
+                         ids=["k2", "k117"])
+def test_transfer_model_outputs(nb, backbone, num_classes):
     """The head outputs num_classes probabilities; only the head trains"""
     keras = _keras()
-    base = _lite0()
+    base = _lite0() if backbone == "lite0" else _mobilenet()
+    features, name = base.output_shape[-1], base.name
     model = nb.build_transfer_model(base, num_classes)
     assert isinstance(model, keras.Model), "build_transfer_model should return a keras.Model"
     probs = np.asarray(model(_images(4), training=False))
@@ -415,16 +433,16 @@ def test_transfer_model_outputs(nb, num_classes):
         "each output row should be probabilities that sum to 1: use activation='softmax' (the "
         "loss sparse_categorical_crossentropy expects probabilities by default).")
     trainable = _params(model.trainable_weights)
-    assert trainable == 1280 * num_classes + num_classes, (
-        f"on EfficientNet-Lite0 the model has {trainable:,} trainable parameters; only the new "
-        f"head should train (1280 x {num_classes} + {num_classes} = "
-        f"{1280 * num_classes + num_classes:,}). Hint: base_model.trainable = False.")
+    assert trainable == features * num_classes + num_classes, (
+        f"on {name} the model has {trainable:,} trainable parameters; only the new head should "
+        f"train ({features} x {num_classes} + {num_classes} = "
+        f"{features * num_classes + num_classes:,}). Hint: base_model.trainable = False.")
 
 
 @pytest.mark.grade_id("a03_build_transfer_model")
 def test_transfer_model_uses_the_given_base(nb):
     """The model reuses the given base (shared, not copied or re-initialised)"""
-    base = _lite0("imagenet")
+    base = _mobilenet(pretrained=True)
     before = [w.copy() for w in base.get_weights()]
     model = nb.build_transfer_model(base, 4)
     assert _same(before, base.get_weights()), (
@@ -464,7 +482,7 @@ def test_transfer_model_compiled(nb):
 def test_transfer_model_fit_keeps_base(nb):
     """After fit the base is bit-identical, BatchNorm moving statistics included"""
     keras = _keras()
-    given = _lite0(fresh=True)
+    given = _mobilenet(fresh=True)  # 9 BatchNorm layers
     model = nb.build_transfer_model(given, 3, lr=0.01)
     # The returned model is a copy of the notebook's: train it here and read the base inside it
     # by name (its weights are those of the given base).
@@ -680,12 +698,12 @@ def test_features_at_is_pooled_activation(nb, backbone, layer, channels):
 @pytest.mark.grade_id("a03_features_at")
 def test_features_at_2d_output_unchanged(nb):
     """A layer with a 2-D output is returned as it is"""
-    base = _lite0("imagenet")
+    base = _mobilenet(pretrained=True)
     x = _images(3)
     out = np.asarray(nb.features_at(base, "avg_pool")(x, training=False))
     assert _close(out, base(x, training=False)), (
-        "features_at(base, 'avg_pool') should give the backbone's own output (1280 features): "
-        "pool only 4-D outputs.")
+        "features_at(base, 'avg_pool') should give the backbone's own output (its 128 pooled "
+        "features): pool only 4-D outputs.")
     tiny = _tiny_base()
     xt, _ = _tiny_data(5)
     out = np.asarray(nb.features_at(tiny, "d2")(xt, training=False))
@@ -696,15 +714,15 @@ def test_features_at_2d_output_unchanged(nb):
 @pytest.mark.grade_id("a03_features_at")
 def test_features_at_shares_weights(nb):
     """The cut model shares the backbone's weights (no copy)"""
-    base = _lite0("imagenet", fresh=True)  # its stem_conv comes back doubled
-    # In the kernel: cut = features_at(base, "block2b_add"), its output on x, stem_conv's
+    base = _mobilenet(pretrained=True, fresh=True)  # its stem_conv comes back doubled
+    # In the kernel: cut = features_at(base, "block2_pw_relu"), its output on x, stem_conv's
     # weights doubled in the backbone, the cut's output again (a model that comes back here is
     # a copy, so the experiment runs where the student's objects live).
-    run = nb.probe.built_output_after_scaling(nb.features_at, base, ("block2b_add",),
+    run = nb.probe.built_output_after_scaling(nb.features_at, base, ("block2_pw_relu",),
                                               _images(2), "stem_conv", factor=2.0)
     before, after = np.asarray(run["before"]), np.asarray(run["after"])
-    assert before.shape == after.shape == (2, 24), (
-        f"features_at(base, 'block2b_add') on 2 images should output (2, 24), not "
+    assert before.shape == after.shape == (2, 64), (
+        f"features_at(base, 'block2_pw_relu') on 2 images should output (2, 64), not "
         f"{before.shape}.")
     assert not _close(after, before, rtol=1e-3), (
         "changing the backbone's stem_conv weights did not change the cut model's output: it "

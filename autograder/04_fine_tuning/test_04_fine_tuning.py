@@ -33,9 +33,26 @@ def _params(weights):
     return sum(int(np.prod(w.shape)) for w in weights)
 
 
+_SHARED = {}
+
+
 def _mobilenet():
-    _keras().utils.set_random_seed(0)
-    return tl.load_backbone("course_mobilenet", weights=None)
+    """course_mobilenet with seeded random weights, one per submission: its trainable flags
+    and weights are put back before each use (the kernel keeps its copy, so it is not sent
+    again), so a solution that changed them fails one check, not every later one."""
+    if "mobilenet" not in _SHARED:
+        _keras().utils.set_random_seed(0)
+        model = tl.load_backbone("course_mobilenet", weights=None)
+        _SHARED["mobilenet"] = (model, [w.copy() for w in model.get_weights()])
+    model, weights = _SHARED["mobilenet"]
+    if not model.trainable:
+        model.trainable = True
+    for layer in model.layers:
+        if not layer.trainable:
+            layer.trainable = True
+    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
+        model.set_weights(weights)
+    return model
 
 
 def _lite0():
