@@ -299,3 +299,12 @@ def test_folder_layout_problems_are_reported_not_fatal(root, tmp_path):
     ]
     originals = {path.name for path in by["ann"].originals}
     assert originals == {"00_mini.ipynb"}
+
+
+def test_an_assignment_missing_from_the_gradebook_stops_grading_before_any_work(root, tmp_path):
+    klass = tmp_path / "class"
+    _write(klass, "ana/00_mini/00_mini.ipynb", _notebook("a"))
+    # was: every submission graded, then a MissingEntry traceback while recording the grades
+    with pytest.raises(ValueError, match=r"no assignment 00_mini.*tl-course release 00_mini"):
+        batch.grade_submissions(klass, root, out=tmp_path / "grades")
+    assert not (root / "gradebook.db").exists() and not (tmp_path / "grades").exists()

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import hashlib
@@ -781,6 +782,7 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
     try:
         subs, problems = collect(submissions, root, work)
         needed = sorted({s.assignment for s in subs if not s.errors})
+        _check_gradebook(root, needed)
         if needed:  # the checkers import TensorFlow while this process prepares the course
             pool = _start_checkers(min(jobs, sum(not s.errors for s in subs)),
                                    threads if jobs > 1 else 0)
@@ -970,6 +972,27 @@ def _prepare_course(root: Path, assignments: list[str], work: Path) -> _Course:
         info.hidden[name] = {p.name: p.read_bytes() for p in sorted(tests.glob("test_*.py"))}
         info.template_db[name] = _template_gradebook(root, name, work)
     return info
+
+
+def _check_gradebook(root: Path, assignments: list[str]) -> None:
+    """Refuse to grade an assignment the course gradebook does not know (before any grading,
+    so no work is lost at the end): ``tl-course release`` puts it there."""
+    import sqlite3
+
+    path = root / "gradebook.db"
+    known: set[str] = set()
+    if path.is_file():
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            try:
+                known = {name for (name,) in conn.execute("SELECT name FROM assignment")}
+            except sqlite3.DatabaseError:
+                known = set()
+    missing = [name for name in assignments if name not in known]
+    if missing:
+        raise ValueError(
+            f"The course gradebook {path} has no assignment {', '.join(missing)}: release it "
+            f"first with `tl-course release {' '.join(missing)}`. Received: submissions of "
+            f"{', '.join(missing)}")
 
 
 def _guarded_files(root: Path) -> dict[Path, bytes]:
