@@ -358,3 +358,46 @@ def test_class_feedback_shows_each_cells_score_and_failed_checks_readably(graded
     assert "m_scale: 2/4 hidden checks passed, 1.5 of 3 points" in text
     assert "failed: scale multiplies every value [0]" in text
     assert "/tmp/tl-grade-" not in page and "/tmp/tl-sandboxes-" not in page
+
+
+def test_a_kernel_started_ahead_serves_one_submission_that_begins_with_the_setup(mini, box):
+    """The checker starts the next submission's kernel early and runs the release's setup cell
+    in it. It is used only by a submission whose first code cell is that setup cell, and a
+    submission graded alongside it cannot see it."""
+    from tl_helpers.grading.notebook_grader import WarmKernel, kernel_options
+
+    hide, keep = sandbox_visibility(mini)
+    hide = [*hide, box]  # as in tl-course grade: the sandboxes' folder is hidden from kernels
+    options = kernel_options(hide=hide, keep=keep)
+    full = {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
+
+    def grade(nb, warm=None):
+        return grade_notebook(nb, _release(mini), mini / "autograder" / "00_mini",
+                              sandbox_dir=box / "kernel", hide=hide, keep=keep,
+                              cell_timeout=30, warm=warm)
+
+    warm = WarmKernel.start(_release(mini), box / "warm", options)
+    graded = grade(_with_answers(mini, SOLUTION), warm)
+    assert graded.timings["kernel_start"] < 0.05  # no kernel was started: the early one served
+    assert _scores(graded) == full
+    assert warm.kernel.box is None and not (box / "warm" / "kernel-1").exists()  # stopped
+
+    if namespaces_available():  # a kernel started ahead is invisible to the one being graded
+        other = WarmKernel.start(_release(mini), box / "warm", options)
+        spy = ("import os\nothers = [p for p in os.listdir('/proc') if p.isdigit()]\n"
+               f"print('visible', os.path.exists({str(box / 'warm')!r}), len(others))")
+        try:
+            outputs = grade(_with_answers(mini, SOLUTION, after_setup=spy)).notebook.cells[2]
+            printed = "".join(o.get("text", "") for o in outputs.get("outputs", []))
+            assert "visible False" in printed, printed
+            assert int(printed.split()[-1]) <= 3, printed  # its own sandbox's processes only
+        finally:
+            other.stop()
+
+    # own code before the setup cell: the early kernel is stopped, a fresh one runs everything
+    warm = WarmKernel.start(_release(mini), box / "warm", options)
+    mine = _with_answers(mini, SOLUTION)
+    mine.cells.insert(1, nbformat.v4.new_code_cell("import sys\nsys.modules.pop('json', None)"))
+    graded = grade(mine, warm)
+    assert graded.timings["kernel_start"] > 0 and warm.kernel.box is None
+    assert _scores(graded) == full

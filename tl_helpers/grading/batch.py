@@ -821,8 +821,10 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
             progress.update(1)
             progress.set_postfix_str(f"{subs[index].student}/{subs[index].assignment}")
 
-        _grade_parallel([(i, _job(subs[i], info, options, i)) for i in runnable],
-                        jobs, threads if jobs > 1 else 0, finish, pool)
+        job_list = [(i, _job(subs[i], info, options, i)) for i in runnable]
+        for position, (_, job) in enumerate(job_list):  # a checker starts its next kernel early
+            job["warm_next"] = position < len(job_list) - jobs
+        _grade_parallel(job_list, jobs, threads if jobs > 1 else 0, finish, pool)
         pool = None  # _grade_parallel shut it down
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",

@@ -38,8 +38,8 @@ from tl_helpers.grading.hidden_checks import CellOutcome, HiddenChecks
 from tl_helpers.grading.proxy import KernelLink, NotebookProxy
 from tl_helpers.grading.sandbox import SandboxedKernel
 
-__all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_notebook",
-           "MAX_KERNEL_STARTS"]
+__all__ = ["GradedNotebook", "WarmKernel", "kernel_options", "grade_notebook", "graded_cells_of",
+           "running_notebook", "MAX_KERNEL_STARTS"]
 
 MAX_KERNEL_STARTS = 4
 MAX_OUTPUT_CHARS = 2**20
@@ -62,6 +62,49 @@ class GradedNotebook:
     @property
     def score(self) -> float:
         return round(sum(c.score for c in self.cells.values()), 2)
+
+
+def kernel_options(*, hide: list[Path] = (), keep: list[Path] = (),
+                   env: dict[str, str] | None = None, isolate: bool | None = None,
+                   call_timeout: float = 30.0, memory_limit_bytes: int = 4 * 2**30) -> dict:
+    """The options of a submission's kernel (see :func:`grade_notebook`), as one dict."""
+    return {"hide": [Path(p) for p in hide], "keep": [Path(p) for p in keep],
+            "env": dict(env or {}), "isolate": isolate, "call_timeout": call_timeout,
+            "memory_limit_bytes": memory_limit_bytes}
+
+
+@dataclass
+class WarmKernel:
+    """A sandboxed kernel started ahead of its submission, already running the release's setup
+    cell (a locked course cell: the same for every student), so that the next submission does
+    not wait for the kernel start and ``import tensorflow``. Started for one set of kernel
+    options and one release; used only by a submission whose first code cell is that setup
+    cell, else stopped and a fresh kernel started."""
+
+    kernel: _Kernel
+    options: dict
+    setup: str
+    msg_id: str
+
+    @classmethod
+    def start(cls, release: nbformat.NotebookNode, sandbox_dir: Path,
+              options: dict) -> WarmKernel | None:
+        setup = _setup_source(release)
+        if setup is None:
+            return None
+        kernel = _Kernel(Path(sandbox_dir), dict(options))
+        kernel.start()
+        return cls(kernel, dict(options), setup, kernel.send(setup))
+
+    def stop(self) -> None:
+        self.kernel.stop()
+
+
+def _setup_source(release: nbformat.NotebookNode) -> str | None:
+    """The source of the release's first code cell when it is a locked nbgrader cell."""
+    first = next((c for c in release.cells if c.cell_type == "code"), None)
+    meta = first.get("metadata", {}).get("nbgrader", {}) if first is not None else {}
+    return first.source if meta.get("locked") and meta.get("grade_id") else None
 
 
 def graded_cells_of(release: nbformat.NotebookNode) -> dict[str, tuple[float, str]]:
@@ -147,8 +190,16 @@ class _Kernel:
     def run(self, code: str, timeout: float) -> tuple[list, str]:
         """Execute ``code``; return (outputs, status). Status: ok | error | timeout (interrupted,
         the kernel answers again) | hung (it ignored the interrupt) | died | memory."""
+        return self.collect(self.send(code), timeout)
+
+    def send(self, code: str) -> str:
+        """Start executing ``code`` without waiting; :meth:`collect` gathers its outputs."""
+        return self.box.client.execute(code, store_history=True, allow_stdin=False,
+                                       stop_on_error=False)
+
+    def collect(self, msg_id: str, timeout: float) -> tuple[list, str]:
+        """Wait for the execution ``msg_id``; see :meth:`run`."""
         client = self.box.client
-        msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
         outputs: list = []
         status = "ok"
         deadline = time.monotonic() + timeout
@@ -228,7 +279,8 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                    call_timeout: float = 30.0, checks_per_cell_s: float = 120.0,
                    memory_limit_bytes: int = 4 * 2**30,
                    submission_timeout: float | None = None,
-                   checks: HiddenChecks | None = None) -> GradedNotebook:
+                   checks: HiddenChecks | None = None, warm: WarmKernel | None = None,
+                   after_setup: Any = None) -> GradedNotebook:
     """Run ``notebook`` in a sandboxed kernel and grade each of its graded cells.
 
     Args:
@@ -247,6 +299,10 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
         memory_limit_bytes: the kernel is stopped (and started again) above this.
         submission_timeout: seconds for the whole notebook; cells after it are not run.
         checks: a :class:`HiddenChecks` to reuse (its imports stay warm across submissions).
+        warm: a :class:`WarmKernel` started ahead for this release and these options; used
+            when the notebook's first code cell is the release's setup cell, stopped if not.
+        after_setup: called with no argument once the setup cell has run (the checker starts
+            the next submission's warm kernel then, while this one's cells and checks run).
     """
     started = time.monotonic()
     checks = checks or HiddenChecks(tests_dir)
@@ -256,19 +312,25 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
     released_ids = {c.get("id"): c.source.strip() for c in release.cells if c.cell_type == "code"}
     skip = skippable_cells(nb, release) if fast else set()
     result = GradedNotebook(nb)
-    options = {"hide": list(hide), "keep": list(keep), "env": dict(env or {}),
-               "isolate": isolate, "call_timeout": call_timeout,
-               "memory_limit_bytes": memory_limit_bytes}
-    kernel = _Kernel(Path(sandbox_dir), options)
+    options = kernel_options(hide=hide, keep=keep, env=env, isolate=isolate,
+                             call_timeout=call_timeout, memory_limit_bytes=memory_limit_bytes)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    first = nb.cells[code_cells[0]] if code_cells else None
+    first_id = first.get("metadata", {}).get("nbgrader", {}).get("grade_id") if first else None
+    if warm is not None and not (warm.options == options and first_id in locked
+                                 and locked[first_id] == warm.setup):
+        warm.stop()
+        warm = None
+    kernel = warm.kernel if warm is not None else _Kernel(Path(sandbox_dir), options)
     left_out: dict[int, str] = {}
     ran: list[int] = []
     try:
         tick = time.monotonic()
-        kernel.start()
+        if warm is None:
+            kernel.start()
         _add(result.timings, "kernel_start", tick)
         result.isolated = kernel.box.isolated
         index = 0
-        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         deadline = started + submission_timeout if submission_timeout else None
         for index in code_cells:
             cell = nb.cells[index]
@@ -291,8 +353,17 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
             course_cell = released_ids.get(cell.get("id")) == cell.source.strip() and not meta
             timeout = max(course_cell_timeout, cell_timeout) if course_cell else cell_timeout
             tick = time.monotonic()
-            outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+            if warm is not None and index == code_cells[0]:  # the setup ran ahead
+                outputs, status = kernel.collect(warm.msg_id, timeout)
+                if status not in ("ok", "error"):  # it could not: run it here, as ever
+                    left_out.pop(index, None)
+                    kernel.start()
+                    outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+            else:
+                outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
             _add(result.timings, "cells", tick)
+            if index == code_cells[0] and after_setup is not None:
+                after_setup()
             cell.outputs = outputs
             cell.execution_count = None
             if status in _WHY:

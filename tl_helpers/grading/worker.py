@@ -4,7 +4,11 @@
 code: it starts the submission's sandboxed kernel, drives it, and runs the hidden checks in its
 own process (:func:`tl_helpers.grading.notebook_grader.grade_notebook`). TensorFlow is imported
 once per checker, not once per submission, and the checks' modules are imported again for every
-submission (no state carries over from one student to the next).
+submission (no state carries over from one student to the next). Once a submission's setup cell
+has run, the checker starts a fresh sandboxed kernel for its next submission and runs the
+release's setup cell there (a locked course cell, the same for every student), so the next
+student does not wait for the kernel start and ``import tensorflow``
+(:class:`tl_helpers.grading.notebook_grader.WarmKernel`; a kernel serves one submission only).
 
 Example:
     >>> from concurrent.futures import ProcessPoolExecutor               # doctest: +SKIP
@@ -23,6 +27,7 @@ from typing import Any
 __all__ = ["warm_up", "grade_job", "sandbox_visibility", "kernel_thread_env"]
 
 _CHECKS: dict[str, Any] = {}
+_WARM: dict[str, Any] = {}  # "kernel": the WarmKernel started for the next submission
 
 
 def kernel_thread_env(threads: int) -> dict[str, str]:
@@ -66,6 +71,16 @@ def warm_up(threads: int = 0) -> None:
 
     if threads:
         threadpool_limits(threads)
+    from multiprocessing.util import Finalize
+
+    Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
+
+
+def stop_warm() -> None:
+    """Stop the kernel started ahead for a next submission (none came, or the run ends)."""
+    warm = _WARM.pop("kernel", None)
+    if warm is not None:
+        warm.stop()
 
 
 def grade_job(job: dict) -> dict:
@@ -74,8 +89,9 @@ def grade_job(job: dict) -> dict:
     import nbformat
 
     from tl_helpers.grading.hidden_checks import HiddenChecks
-    from tl_helpers.grading.notebook_grader import grade_notebook
+    from tl_helpers.grading.notebook_grader import WarmKernel, grade_notebook, kernel_options
 
+    warm = _WARM.pop("kernel", None)
     try:
         import keras
 
@@ -87,6 +103,20 @@ def grade_job(job: dict) -> dict:
         if checks is None:
             checks = _CHECKS[tests_dir] = HiddenChecks(  # one temporary folder per checker
                 Path(tests_dir), basetemp=Path(job["checks_tmp"]) / str(os.getpid()))
+        options = kernel_options(hide=job["hide"], keep=job["keep"], env=job.get("env"),
+                                 isolate=job.get("isolate"),
+                                 call_timeout=job.get("call_timeout", 30),
+                                 memory_limit_bytes=job["memory_limit_bytes"])
+
+        def start_next() -> None:
+            """The next submission's kernel starts now, while this one is graded."""
+            if job.get("warm_next"):
+                try:
+                    _WARM["kernel"] = WarmKernel.start(
+                        release, Path(job["sandbox_dir"] + "-next"), options)
+                except Exception:  # noqa: BLE001 - the next job then starts its own kernel
+                    _WARM.pop("kernel", None)
+
         graded = grade_notebook(
             notebook, release, Path(tests_dir), sandbox_dir=Path(job["sandbox_dir"]),
             fast=job.get("fast", True), hide=[Path(p) for p in job["hide"]],
@@ -95,8 +125,12 @@ def grade_job(job: dict) -> dict:
             course_cell_timeout=job.get("course_cell_timeout", 300),
             call_timeout=job.get("call_timeout", 30),
             memory_limit_bytes=job["memory_limit_bytes"],
-            submission_timeout=job.get("submission_timeout"), checks=checks)
+            submission_timeout=job.get("submission_timeout"), checks=checks, warm=warm,
+            after_setup=start_next)
     except Exception as error:  # noqa: BLE001 - a bug of ours must not lose the class
+        if warm is not None:
+            warm.stop()
+        stop_warm()
         return {"ok": False, "error": f"grader error: {type(error).__name__}: {error}",
                 "trace": traceback.format_exc()[-2000:]}
     return {
