@@ -241,3 +241,17 @@ def test_fast_mode_sees_a_global_read_next_to_a_local_of_the_same_name():
     comprehension = nbformat.from_dict(submitted)
     comprehension.cells[2].source = "sizes = [len(p) for p in patches]"
     assert skippable_cells(comprehension, release) == {1}
+
+
+@pytest.mark.parametrize("source,read", [
+    ("class A:\n    x = 1\nprint(x)", {"print", "x"}),  # x is A's attribute, not a global
+    ("z = [x for x in x]", {"x"}),  # the first iterable is read outside the comprehension
+    ("try:\n    import foo\nexcept ImportError:\n    pass\nfoo.bar()", {"ImportError", "foo"}),
+    ("def f(v):\n    return v + offset\nv = f(1)", {"offset"}),
+], ids=["class_attribute", "comprehension_iterable", "try_may_not_bind", "argument_is_local"])
+def test_fast_mode_reads_names_as_python_scopes_them(source, read):
+    import ast
+
+    from tl_helpers.grading.fast_mode import names_read
+
+    assert names_read(ast.parse(source)) == read

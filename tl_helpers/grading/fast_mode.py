@@ -67,13 +67,22 @@ def _binds(node: ast.AST) -> set[str]:
     return set()
 
 
-def _scope_nodes(node: ast.AST):
+def _scope_nodes(node: ast.AST, classes: bool = True):
     """The nodes of ``node``'s own scope: not inside nested functions, lambdas or
-    comprehensions (those are yielded, their insides are not)."""
+    comprehensions (those are yielded, their insides are not), nor inside class bodies when
+    ``classes`` is False (a class body runs at once, but what it binds are class attributes)."""
     for child in ast.iter_child_nodes(node):
         yield child
-        if not isinstance(child, (*_FUNCTIONS, *_COMPREHENSIONS)):
-            yield from _scope_nodes(child)
+        if not isinstance(child, (*_FUNCTIONS, *_COMPREHENSIONS)) and (
+                classes or not isinstance(child, ast.ClassDef)):
+            yield from _scope_nodes(child, classes)
+
+
+def _bound_by(node: ast.AST) -> set[str]:
+    """Every name ``node`` binds in its own scope (a class: its name, not its attributes)."""
+    if isinstance(node, ast.ClassDef):
+        return {node.name}
+    return set().union(*(_binds(n) for n in [node, *_scope_nodes(node, classes=False)]))
 
 
 def _free_names(scope: ast.AST) -> set[str]:
@@ -86,9 +95,10 @@ def _free_names(scope: ast.AST) -> set[str]:
         for generator in scope.generators:
             local |= {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
             parts += [generator.iter, *generator.ifs]
-        for part in parts:
+        for part in parts[1 if isinstance(scope, ast.DictComp) else 0:]:
             loads |= _loads_in(part)
-        return loads - local
+        # the first iterable is evaluated in the enclosing scope, before any target is bound
+        return (loads - local) | _loads_in(scope.generators[0].iter)
     args = scope.args
     local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
                              *filter(None, [args.vararg, args.kwarg])]}
@@ -96,10 +106,10 @@ def _free_names(scope: ast.AST) -> set[str]:
     declared: set[str] = set()
     loads = set()
     for statement in body:
-        for node in [statement, *_scope_nodes(statement)]:
+        for node in [statement, *_scope_nodes(statement, classes=False)]:
             if isinstance(node, (ast.Global, ast.Nonlocal)):
                 declared |= set(node.names)
-            local |= _binds(node)
+        local |= _bound_by(statement)
         loads |= _loads_in(statement)
     return loads - (local - declared)
 
@@ -154,9 +164,11 @@ def _read_in_order(statements: list[ast.stmt], bound: set[str]) -> tuple[set[str
                               if isinstance(n, ast.Name)}
             body_read, bound = _read_in_order(statement.body, bound)
             read |= body_read
-        else:  # one simple statement, def, class, try, match: everything it reads counts
+        elif isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try), ast.Match)):
+            read |= _loads_in(statement) - bound  # what it binds may not be bound after it
+        else:  # one simple statement, def or class: everything it reads counts
             read |= _loads_in(statement) - bound
-            bound |= set().union(*(_binds(n) for n in [statement, *_scope_nodes(statement)]))
+            bound |= _bound_by(statement)
     return read, bound
 
 
@@ -186,7 +198,7 @@ def _base(node: ast.AST) -> str | None:
 
 def names_made(tree: ast.Module, modules: set[str] = frozenset()) -> set[str]:
     """The names a cell binds or changes at its top level (see the module docstring)."""
-    made = set().union(*(_binds(n) for s in tree.body for n in [s, *_scope_nodes(s)]))
+    made = set().union(*(_bound_by(s) for s in tree.body))
     for node in ast.walk(tree):  # functions too: they may change globals when called
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             made |= set(node.names)
