@@ -356,7 +356,6 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
             if warm is not None and index == code_cells[0]:  # the setup ran ahead
                 outputs, status = kernel.collect(warm.msg_id, timeout)
                 if status not in ("ok", "error"):  # it could not: run it here, as ever
-                    left_out.pop(index, None)
                     kernel.start()
                     outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
             else:

@@ -119,12 +119,8 @@ def grade_job(job: dict) -> dict:
 
         graded = grade_notebook(
             notebook, release, Path(tests_dir), sandbox_dir=Path(job["sandbox_dir"]),
-            fast=job.get("fast", True), hide=[Path(p) for p in job["hide"]],
-            keep=[Path(p) for p in job["keep"]], env=job.get("env"),
-            isolate=job.get("isolate"), cell_timeout=job["cell_timeout"],
+            fast=job.get("fast", True), **options, cell_timeout=job["cell_timeout"],
             course_cell_timeout=job.get("course_cell_timeout", 300),
-            call_timeout=job.get("call_timeout", 30),
-            memory_limit_bytes=job["memory_limit_bytes"],
             submission_timeout=job.get("submission_timeout"), checks=checks, warm=warm,
             after_setup=start_next)
     except Exception as error:  # noqa: BLE001 - a bug of ours must not lose the class
