@@ -101,6 +101,62 @@ def test_models_come_back_only_through_safe_mode(tmp_path):
     assert np.allclose(back.get_weights()[0], plain.get_weights()[0])
 
 
+def test_models_cross_as_config_and_weights_with_flags_and_compile_settings(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    base = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d1"),
+                             keras.layers.BatchNormalization(name="bn")], name="base")
+    base.get_layer("d1").trainable = False
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="head")(base(inputs)))
+    model.compile(keras.optimizers.Adam(3e-4), "sparse_categorical_crossentropy")
+    tree = wire.encode(model, tmp_path)
+    assert tree["$"] == "model" and not list(tmp_path.glob("*.keras"))
+    back = wire.decode(tree, tmp_path)
+    assert back.get_layer("base").get_layer("d1").trainable is False
+    assert all(np.array_equal(a, b) for a, b in zip(back.get_weights(), model.get_weights(),
+                                                    strict=True))
+    assert type(back.optimizer) is keras.optimizers.Adam
+    assert abs(float(back.optimizer.learning_rate) - 3e-4) < 1e-9
+    with pytest.raises(wire.WireError, match="one array per weight"):
+        wire.decode(dict(tree, weights=tree["weights"][:-1]), tmp_path)
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(wire.WireError, match="could not be loaded safely"):
+        wire.decode(dict(tree, config="list.json"), tmp_path)
+
+
+def test_a_recompiled_argument_comes_back_as_state_and_safe_compile_settings(tmp_path):
+    import keras
+
+    from tl_helpers.grading import proxy
+
+    def dense():
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
+        model.compile(keras.optimizers.Adam(1e-2), "mse")
+        return model
+
+    def recompile(m):
+        m.layers[0].trainable = False
+        m.compile(keras.optimizers.SGD(0.5), "mse")
+
+    args = wire.encode([dense()], tmp_path / "in")
+    response = _serve(tmp_path, {"op": "call", "target": {"$": "global", "name": "recompile"},
+                                 "args": args}, {"recompile": recompile})
+    after = response["after"][0]
+    assert after["$"] == "model_state" and "compile" in after
+    ours = dense()
+    wire.apply_model_state(ours, after, tmp_path / "out")
+    proxy._recompile(ours, after["compile"])
+    assert type(ours.optimizer) is keras.optimizers.SGD and ours.layers[0].trainable is False
+    forged = json.loads(after["compile"])
+    forged["loss"] = {"module": "builtins", "class_name": "function", "config": "print",
+                      "registered_name": "function"}
+    for bad in (json.dumps(forged), "not json", "[1]"):
+        with pytest.raises(wire.WireError, match="compile settings|recompiled"):
+            proxy._recompile(dense(), bad)
+
+
 def test_model_state_updates_a_model_and_refuses_what_does_not_fit(tmp_path):
     import keras
 
@@ -185,6 +241,28 @@ def test_the_server_sends_a_changed_model_as_its_state_and_keeps_it(tmp_path):
         folder.mkdir()
         assert _serve(folder, {"op": "release", "keep": keep}, {})["ok"]
         assert (after["handle"] in function_server._HANDLES) == bool(keep)
+
+
+def test_the_server_reports_each_change_of_a_model_it_holds_across_calls(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
+
+    def freeze(m, flag):
+        m.layers[0].trainable = flag
+
+    afters = []
+    for step, flag in enumerate([False, True, True, False]):
+        folder = tmp_path / f"call{step}"
+        (folder / "in").mkdir(parents=True)
+        held = afters[-1]["handle"] if afters and afters[-1] else None
+        arg = {"$": "handle", "id": held} if held else wire.encode(model, folder / "in")
+        response = _serve(folder, {"op": "call", "target": {"$": "global", "name": "freeze"},
+                                   "args": [arg, flag]}, {"freeze": freeze})
+        afters.append(response["after"][0] or afters[-1] | {"unchanged": True})
+    # changed, changed back, unchanged (the state the previous call left), changed again
+    assert [a.get("unchanged", False) for a in afters] == [False, False, True, False]
+    assert [a["flags"][-1] for a in afters] == [False, True, True, False]
 
 
 def test_the_server_never_raises(tmp_path):

@@ -40,6 +40,19 @@ __all__ = ["serve"]
 
 _HANDLES: dict[int, Any] = {}
 _COUNTER = itertools.count(1)
+# id(model) -> (model, its (fingerprint, optimizer id) after the last call, cell count then):
+# the state a model argument of the previous call was left in, so the next call need not
+# hash its weights again before it runs (valid only while no cell and no other request ran)
+_AFTER: dict[int, tuple[Any, tuple[str, int], int]] = {}
+
+
+def _cells_run() -> int:
+    """How many cells the notebook has run (requests do not count: they store no history)."""
+    try:
+        shell = sys.modules["IPython"].get_ipython()  # type: ignore[union-attr]
+    except (KeyError, AttributeError):
+        shell = None
+    return int(getattr(shell, "execution_count", -1)) if shell is not None else -1
 
 
 def _namespace() -> dict:
@@ -70,7 +83,7 @@ class _Sublayer:
         self.arg, self.name = arg, name
 
 
-def _resolver(folder: Path) -> Any:
+def _resolver(folder: Path, changed: set[int] | None = None) -> Any:
     def resolve(tree: dict) -> Any:
         if tree.get("$") == "handle":
             number = tree.get("id")
@@ -79,6 +92,8 @@ def _resolver(folder: Path) -> Any:
             value = _HANDLES[number]
             if "state" in tree:  # a model held here, whose flags or weights the grader changed
                 wire.apply_model_state(value, tree["state"], folder)
+                if changed is not None:
+                    changed.add(id(value))
             return value
         return _Sublayer(tree.get("arg"), tree.get("name"))
 
@@ -107,6 +122,8 @@ def _target(request: dict, namespace: dict, resolve: Any) -> Any:
 
 
 def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
+    previous = dict(_AFTER)
+    _AFTER.clear()
     op = request.get("op")
     if op == "release":  # the grader is done with what it handed over, except ``keep``
         keep = request.get("keep") or []
@@ -118,7 +135,8 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
 
             gc.collect()
         return {"ok": True, "value": None}
-    resolve = _resolver(folder)
+    changed: set[int] = set()
+    resolve = _resolver(folder, changed)
     target = _target(request, namespace, resolve)
     if op == "get":
         return {"ok": True, "value": wire.encode(target, out, handle=_handle)}
@@ -133,7 +151,15 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     args = [_fill(a, args) for a in args]
     kwargs = {k: _fill(v, args) for k, v in kwargs.items()}
     every = list(args) + list(kwargs.values())
-    models = {i: _model_state(a) for i, a in enumerate(every) if wire._is_keras_model(a)}
+    cells = _cells_run()
+    models = {}
+    for i, value in enumerate(every):
+        if wire._is_keras_model(value):
+            known = previous.get(id(value))
+            # the grader changed no model for this call (a model may be a layer of another)
+            fresh = known is not None and known[0] is value and known[2] == cells \
+                and not changed
+            models[i] = known[1] if fresh else _model_state(value)
     try:
         result = target(*args, **kwargs)
     except Exception as error:  # the student's exception, as data
@@ -141,6 +167,8 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     else:
         response = {"ok": True, "value": _encode_result(result, out, every)}
     response["after"] = [_after(i, a, out, models) for i, a in enumerate(every)]
+    for i in models:
+        _AFTER[id(every[i])] = (every[i], models[i], cells)
     # the models this kernel now holds for the caller's arguments: sent again, they cost nothing
     response["models"] = [[i, _handle(every[i])["id"]] for i in models]
     return response
@@ -166,14 +194,15 @@ def _after(index: int, value: Any, out: Path, models: dict) -> Any:
     """The state of one argument after the call, or None when it cannot have changed."""
     if index in models:
         fingerprint, optimizer = _model_state(value)
-        if (fingerprint, optimizer) == models[index]:
+        before, models[index] = models[index], (fingerprint, optimizer)  # now: the state after
+        if (fingerprint, optimizer) == before:
             return None
-        if optimizer == models[index][1]:  # flags or weights changed: send just those
-            tree = wire.model_state(value, out,
-                                    weights=not wire.same_weights(fingerprint, models[index][0]))
-        else:  # recompiled: the .keras file carries the new compile config
-            tree = wire.encode(value, out)
-            tree["recompiled"] = True
+        # flags or weights changed: send just those (and the new compile settings if the
+        # call recompiled it)
+        tree = wire.model_state(value, out, weights=not wire.same_weights(fingerprint, before[0]))
+        if optimizer != before[1]:
+            config = value.get_compile_config() if hasattr(value, "get_compile_config") else None
+            tree["compile"] = json.dumps(config)
         tree["handle"] = _handle(value)["id"]
         return tree
     try:

@@ -10,11 +10,12 @@ a check, a key or the grading runner; all it can choose is what its own function
   any other object as a :class:`RemoteObject` (call it, read its attributes: plain data again).
 * Arguments a call changes in place (a model frozen by ``freeze_until``, an array, a list, a
   probe) are updated here after the call, so checks keep their usual shape.
-* Keras models go as ``.keras`` files; one the kernel already has goes as a handle (with its
-  flags and weights when a check changed them), and one that is a layer of another argument goes
-  as that layer, so ``move_cut(model, base)`` sees ``base`` inside ``model`` as the caller does.
-  A model argument the call changed comes back as its flags and weights (a ``.keras`` file when
-  the call recompiled it); a model that is returned is a copy.
+* Keras models go as their config and weights (see :mod:`tl_helpers.grading.wire`); one the
+  kernel already has goes as a handle (with its flags and weights when a check changed them),
+  and one that is a layer of another argument goes as that layer, so ``move_cut(model, base)``
+  sees ``base`` inside ``model`` as the caller does. A model argument the call changed comes
+  back as its flags and weights (and its compile settings when the call recompiled it); a model
+  that is returned is a copy.
 * ``nb.probe.<name>``: a function of :mod:`tl_helpers.grading.probes`, run in the kernel.
 * Every call has a time limit (:attr:`KernelLink.call_timeout`); a call past it is interrupted
   and fails the check. A kernel that no longer answers fails every later call.
@@ -214,36 +215,44 @@ class KernelLink:
             self._remember(result, tree["handle"])
         return result
 
-    def _remember(self, model: Any, handle: int) -> None:
-        self.models[id(model)] = (weakref.ref(model), handle, wire.model_fingerprint(model))
+    def _remember(self, model: Any, handle: int, fingerprint: str | None = None) -> None:
+        self.models[id(model)] = (weakref.ref(model), handle,
+                                  fingerprint or wire.model_fingerprint(model))
 
     def call(self, target: dict, args: tuple, kwargs: dict) -> Any:
         every = list(args) + list(kwargs.values())
+        sent: dict[int, str] = {}  # id(model) -> its fingerprint when the call was sent
 
         def write(folder: Path) -> None:
             refs = self._model_refs(every)
-            encoded_args = [self._encode(a, folder, refs) for a in args]
-            encoded_kwargs = {"$": "dict", "items": [[k, self._encode(v, folder, refs)]
+            encoded_args = [self._encode(a, folder, refs, sent) for a in args]
+            encoded_kwargs = {"$": "dict", "items": [[k, self._encode(v, folder, refs, sent)]
                                                      for k, v in kwargs.items()]}
             request["args"], request["kwargs"] = encoded_args, encoded_kwargs
 
         request: dict[str, Any] = {"op": "call", "target": target}
         response, out = self.request(request, write)
         try:
-            self._apply_after(response.get("after"), every, out)
-            self._remember_arguments(response.get("models"), every)
+            after = response.get("after")
+            self._apply_after(after, every, out)
+            self._remember_arguments(response.get("models"), every, after, sent)
             return self.value(response, out, args=tuple(every))
         finally:
             self.done(out)
 
-    def _remember_arguments(self, models: Any, every: list) -> None:
-        """Note which kernel handle holds each model argument (same state on both sides now)."""
+    def _remember_arguments(self, models: Any, every: list, after: Any,
+                            sent: dict[int, str]) -> None:
+        """Note which kernel handle holds each model argument (same state on both sides now):
+        one the call changed was noted when its new state was applied; one it left alone still
+        has the fingerprint it was sent with."""
         if type(models) is not list:
             return
         for pair in models:
             if type(pair) is list and len(pair) == 2 and all(type(v) is int for v in pair) \
                     and 0 <= pair[0] < len(every) and wire._is_keras_model(every[pair[0]]):
-                self._remember(every[pair[0]], pair[1])
+                changed = type(after) is list and after[pair[0]] is not None
+                if not changed:
+                    self._remember(every[pair[0]], pair[1], sent.get(id(every[pair[0]])))
 
     def _model_refs(self, every: list) -> dict[int, dict]:
         refs: dict[int, dict] = {}
@@ -255,14 +264,15 @@ class KernelLink:
                     refs[id(inner)] = {"$": "sublayer", "arg": j, "name": inner.name}
         return refs
 
-    def _encode(self, value: Any, folder: Path, refs: dict[int, dict]) -> Any:
+    def _encode(self, value: Any, folder: Path, refs: dict[int, dict],
+                sent: dict[int, str]) -> Any:
         def model_ref(model: Any) -> dict | None:
             if id(model) in refs:
                 return refs[id(model)]
             known = self.models.get(id(model))
             if known is None or known[0]() is not model:
                 return None
-            now = wire.model_fingerprint(model)
+            now = sent[id(model)] = wire.model_fingerprint(model)
             if known[2] == now:
                 return {"$": "handle", "id": known[1]}
             # the kernel holds this model, but a check changed its flags or weights since
@@ -307,15 +317,11 @@ class KernelLink:
             if tree is None:
                 continue
             if wire._is_keras_model(original):
-                if isinstance(tree, dict) and tree.get("$") == "model_state":
-                    wire.apply_model_state(original, tree, out)
-                    if type(tree.get("handle")) is int:
-                        self._remember(original, tree["handle"])
-                    continue
-                if not (isinstance(tree, dict) and tree.get("$") == "model"):
+                if not (isinstance(tree, dict) and tree.get("$") == "model_state"):
                     raise wire.WireError("a model argument came back as something else")
-                loaded = wire.decode(tree, out)
-                _copy_model_state(original, loaded, recompiled=tree.get("recompiled") is True)
+                wire.apply_model_state(original, tree, out)
+                if "compile" in tree:
+                    _recompile(original, tree["compile"])
                 if type(tree.get("handle")) is int:
                     self._remember(original, tree["handle"])
                 continue
@@ -338,27 +344,27 @@ class KernelLink:
                 original.set_state(new.get_state())
 
 
-def _copy_model_state(original: Any, loaded: Any, *, recompiled: bool) -> None:
-    """Make ``original`` hold ``loaded``'s trainable flags and weights (same architecture)."""
-    import numpy as np
+def _recompile(model: Any, text: Any) -> None:
+    """Compile ``model`` as the call recompiled the notebook's copy (its compile config, read
+    in Keras's safe mode: built-in optimizers, losses and metrics only)."""
+    import json
 
-    ours = list(original._flatten_layers(include_self=False, recursive=True))
-    theirs = list(loaded._flatten_layers(include_self=False, recursive=True))
-    if len(ours) != len(theirs) or len(original.weights) != len(loaded.weights):
-        raise wire.WireError("the call changed the layers of a model it was given")
-    original.trainable = bool(loaded.trainable)
-    for mine, other in zip(ours, theirs, strict=True):
-        if mine.trainable != other.trainable:
-            mine.trainable = bool(other.trainable)
-    for mine, other in zip(original.weights, loaded.weights, strict=True):
-        value = np.asarray(other)
-        if tuple(mine.shape) != value.shape:
-            raise wire.WireError("the call changed the shape of a weight of a model it was given")
-        mine.assign(value)
-    if recompiled:
-        config = loaded.get_compile_config() if hasattr(loaded, "get_compile_config") else None
-        if config:
-            original.compile_from_config(config)
+    try:
+        config = json.loads(text) if type(text) is str else ValueError
+    except ValueError:
+        config = ValueError
+    if config is None:  # recompiled into no compile at all
+        return
+    if type(config) is not dict:
+        raise wire.WireError("the compile settings that came back are not a JSON object")
+    try:
+        model.compile_from_config(config)
+    except Exception as error:  # noqa: BLE001 - what the notebook sent, refused as data
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        raise wire.WireError(
+            f"the model was recompiled with settings the grader cannot rebuild safely "
+            f"({type(error).__name__}: {first}): use a built-in Keras optimizer, loss and "
+            "metrics.") from None
 
 
 class RemoteObject:

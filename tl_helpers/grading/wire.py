@@ -8,7 +8,9 @@ read back by :func:`decode`, which trusts nothing it reads:
 * JSON ``null``, booleans, numbers, strings and lists; every other value is a tagged object
   ``{"$": kind, ...}``: ``tuple``, ``dict`` (a list of key/value pairs), ``set``, ``ndarray``
   (a ``.npy`` file read with ``allow_pickle=False``), ``scalar`` (a NumPy number with its dtype),
-  ``path``, ``model`` (a ``.keras`` file loaded with ``safe_mode=True``), ``exception`` (a
+  ``path``, ``model`` (its Keras config as a JSON file, rebuilt with ``safe_mode=True``, and
+  one ``.npy`` file per weight: what a ``.keras`` file holds, without the zip and HDF5 steps
+  that made a crossing slow), ``exception`` (a
   builtin exception type's name and the message), ``dataset`` (:class:`tl_helpers.ImageDataset`
   fields), ``probe`` (a :mod:`tl_helpers.grading.probes` object's state), ``handle`` (an object
   that stays in the kernel) and ``arg`` (the call's own argument number ``i``);
@@ -180,9 +182,11 @@ class _Encoder:
                 ref = self.model_ref(value)
                 if ref is not None:
                     return ref
-            name, path = self.file(".keras")
-            value.save(path)
-            return {"$": "model", "file": name, "flags": _trainable_flags(value)}
+            name, path = self.file(".json")
+            path.write_text(_model_config_json(value), encoding="utf-8")
+            weights = [self(np.asarray(v), depth + 1) for v in value.weights]
+            return {"$": "model", "config": name, "weights": weights,
+                    "flags": _trainable_flags(value)}
         if _is_tensor(value):
             return self(np.asarray(value), depth)
         dataset = _dataset_type()
@@ -302,8 +306,11 @@ class _Decoder:
         if tag == "exception":
             return make_exception(tree.get("type"), tree.get("message"))
         if tag == "model":
-            model = self.model(self.read_file(tree.get("file")))
+            model = self.model(self.read_file(tree.get("config")))
+            weights = self(tree.get("weights"), depth + 1)
+            _check_weights(model, weights)
             _set_trainable_flags(model, tree.get("flags"))
+            _assign_weights(model, weights)
             return model
         if tag == "dataset":
             return self.dataset(tree, depth)
@@ -323,18 +330,26 @@ class _Decoder:
         raise WireError(f"the answer holds an unknown kind of value {str(tag)[:40]!r}")
 
     def model(self, path: Path) -> Any:
+        import json
+
         import keras
 
         try:
-            if self.trusted_models:
-                return keras.saving.load_model(path)
-            return keras.saving.load_model(path, safe_mode=True)
+            config = json.loads(path.read_text(encoding="utf-8"))
+            if type(config) is not dict:
+                raise ValueError("the config is not a JSON object")
+            with _object_sharing():
+                model = keras.saving.deserialize_keras_object(
+                    config, safe_mode=not self.trusted_models)
+            if not isinstance(model, keras.Model):
+                raise TypeError(f"the config describes a {type(model).__name__}, not a model")
+            return model
         except Exception as error:
             first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
             raise WireError(
                 "the Keras model that came back could not be loaded safely "
-                f"({type(error).__name__}: {first}). Models are exchanged as .keras files "
-                "loaded with safe_mode=True: use built-in Keras layers (no Lambda layers or "
+                f"({type(error).__name__}: {first}). Models are rebuilt from their Keras "
+                "config with safe_mode=True: use built-in Keras layers (no Lambda layers or "
                 "custom classes).") from None
 
     def dataset(self, tree: dict, depth: int) -> Any:
@@ -471,16 +486,49 @@ def apply_model_state(model: Any, tree: Any, folder: Path) -> None:
         raise WireError("a model's state was expected")
     weights = decode(tree.get("weights"), folder)
     if weights is not None:
-        if type(weights) is not list or len(weights) != len(model.weights):
-            raise WireError("the model state does not hold one array per weight of the model")
-        for variable, value in zip(model.weights, weights, strict=True):
-            if not isinstance(value, np.ndarray) or tuple(variable.shape) != value.shape \
-                    or value.dtype.kind not in _NUMERIC_KINDS:
-                raise WireError(f"the model state's value for {variable.path} does not fit it")
+        _check_weights(model, weights)
     _set_trainable_flags(model, tree.get("flags"))
     if weights is not None:
-        for variable, value in zip(model.weights, weights, strict=True):
-            variable.assign(value)
+        _assign_weights(model, weights)
+
+
+def _check_weights(model: Any, weights: Any) -> None:
+    """Refuse (before anything changes) weights that are not one numeric array per weight of
+    ``model``, each of its shape."""
+    if type(weights) is not list or len(weights) != len(model.weights):
+        raise WireError("the model state does not hold one array per weight of the model")
+    for variable, value in zip(model.weights, weights, strict=True):
+        if not isinstance(value, np.ndarray) or tuple(variable.shape) != value.shape \
+                or value.dtype.kind not in _NUMERIC_KINDS:
+            raise WireError(f"the model state's value for {variable.path} does not fit it")
+
+
+def _assign_weights(model: Any, weights: list) -> None:
+    for variable, value in zip(model.weights, weights, strict=True):
+        variable.assign(value)
+
+
+def _model_config_json(model: Any) -> str:
+    """The model's Keras config (architecture and compile settings) as ``.keras`` files
+    write it."""
+    import json
+
+    import keras
+
+    with _object_sharing():
+        return json.dumps(keras.saving.serialize_keras_object(model))
+
+
+def _object_sharing() -> Any:
+    """The scope in which Keras (de)serialises a whole model: an object used twice (a shared
+    layer) is one object again after the crossing, as when a ``.keras`` file is loaded."""
+    try:
+        from keras.src.saving.serialization_lib import ObjectSharingScope
+    except ImportError:  # pragma: no cover - a Keras without it
+        import contextlib
+
+        return contextlib.nullcontext()
+    return ObjectSharingScope()
 
 
 def same_weights(fingerprint: str, other: str) -> bool:
