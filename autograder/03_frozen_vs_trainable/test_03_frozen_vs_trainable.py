@@ -133,9 +133,13 @@ def _head_model(base, num_classes=3):
     return keras.Model(inputs, outputs)
 
 
-def _compile(model, lr=1e-2):
+def _compile(model, lr=1e-2, eager=False):
+    """Adam(lr). ``eager=True`` skips tracing a training graph (seconds, for a few steps) where
+    no flag changes after compiling; the move_cut checks trace, because a traced step keeps the
+    variables it was compiled with, which is what they test."""
     keras = _keras()
-    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
+    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy",
+                  run_eagerly=eager)
 
 
 def _raises_value_error(call, argument):
@@ -245,7 +249,7 @@ def test_freeze_until_frozen_weights_survive_fit(nb):
     inputs = keras.Input((6,))
     outputs = keras.layers.Dense(3, activation="softmax")(base(inputs))
     model = keras.Model(inputs, outputs)
-    _compile(model)
+    _compile(model, eager=True)  # flags set before compiling: eager steps train the same
     frozen = {n: [w.copy() for w in base.get_layer(n).get_weights()] for n in ("d1", "bn1")}
     top = base.get_layer("d3").get_weights()[0].copy()
     x, y = _tiny_data()
@@ -500,6 +504,7 @@ def test_transfer_model_fit_keeps_base(nb):
     before = [w.copy() for w in base.get_weights()]
     head = [w.copy() for w in model.get_layer("head").get_weights()]
     keras.utils.set_random_seed(0)
+    model.run_eagerly = True  # the same steps, no graph to trace (2.5 s) for four of them
     model.fit(_images(16), np.arange(16) % 3, epochs=2, batch_size=8, verbose=0)
     moved = [b.name for b, (m, v) in zip(bn, stats, strict=True)
              if not (np.array_equal(m, np.array(b.moving_mean))
