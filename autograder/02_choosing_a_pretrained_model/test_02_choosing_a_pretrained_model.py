@@ -503,12 +503,14 @@ def test_front_edge_cases(nb):
 def test_front_matches_definition_on_random_tables(nb):
     """Random tables with ties: the front matches the definition"""
     rng = np.random.default_rng(2)
-    for trial in range(30):
+    tables = []
+    for _ in range(30):
         n = int(rng.integers(2, 9))
-        table = [_row(f"m{i}", float(rng.integers(0, 4)) / 4, float(rng.integers(1, 4)),
-                      float(rng.integers(1, 4))) for i in range(n)]
-        expected = _reference_front(table)
-        got = nb.pareto_front(table)
+        tables.append([_row(f"m{i}", float(rng.integers(0, 4)) / 4, float(rng.integers(1, 4)),
+                            float(rng.integers(1, 4))) for i in range(n)])
+    answers = nb.probe.call_each(nb.pareto_front, tuple((t,) for t in tables))  # one round trip
+    for trial, (table, got) in enumerate(zip(tables, answers, strict=True)):
+        n, expected = len(table), _reference_front(table)
         assert got == expected, (
             f"on a random table of {n} models (trial {trial}) the front should have "
             f"{len(expected)} models, got {len(got)}: {got}. Higher accuracy is better, smaller "
@@ -563,13 +565,15 @@ def test_pick_tie_breaks(nb):
 def test_pick_is_on_the_front(nb):
     """On random tables the pick matches the definition and lies on the Pareto front"""
     rng = np.random.default_rng(3)
-    for trial in range(30):
+    calls = []
+    for _ in range(30):
         table = [_row(f"m{i}", float(rng.random()), float(rng.random() * 4),
                       float(rng.random() * 4)) for i in range(int(rng.integers(1, 8)))]
-        max_mb, max_ms = float(rng.random() * 4 + 0.1), float(rng.random() * 4 + 0.1)
+        calls.append((table, float(rng.random() * 4 + 0.1), float(rng.random() * 4 + 0.1)))
+    answers = nb.probe.call_each(nb.pick_under_budget, tuple(calls))  # one round trip
+    for trial, ((table, max_mb, max_ms), got) in enumerate(zip(calls, answers, strict=True)):
         fits = [r for r in table if r["size_mb"] <= max_mb and r["latency_ms"] <= max_ms]
         expected = max(fits, key=lambda r: r["accuracy"])["name"] if fits else None
-        got = nb.pick_under_budget(table, max_mb, max_ms)
         assert got == expected, (
             f"trial {trial}: expected {expected!r}, got {got!r}. Filter by both budgets first, "
             "then maximise accuracy.")
