@@ -37,6 +37,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TL_PROGRESS", "0")
 
+from tl_helpers.grading.startup import skip_slow_imports  # noqa: E402
+
+skip_slow_imports()  # as tl-course does
+
 from tl_helpers.grading import batch, course, simulate  # noqa: E402
 
 

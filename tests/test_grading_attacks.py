@@ -360,6 +360,30 @@ def test_class_feedback_shows_each_cells_score_and_failed_checks_readably(graded
     assert "/tmp/tl-grade-" not in page and "/tmp/tl-sandboxes-" not in page
 
 
+def test_a_checker_starts_its_first_submissions_kernel_as_it_starts(mini, box, tmp_path):
+    """``tl-course grade`` hands each checker the kernel fields of the run: the kernel it
+    starts before importing TensorFlow serves its first submission (no kernel start there)."""
+    from tl_helpers.grading import worker
+
+    options = {"kernel_env": {}, "isolate": None, "call_timeout": batch.CALL_TIMEOUT,
+               "memory_limit_gb": 4.0}
+    fields = batch._kernel_fields(sandbox_visibility(mini), box, options)
+    release = mini / "release" / "00_mini" / "00_mini.ipynb"
+    assert release.is_file()
+    worker._start_ahead({"release": str(release), "sandbox_dir": str(box / "ahead"), **fields})
+    try:
+        outcome = worker.grade_job({
+            "notebook": nbformat.writes(_with_answers(mini, SOLUTION)), "release": str(release),
+            "tests_dir": str(mini / "autograder" / "00_mini"), "checks_tmp": str(tmp_path),
+            "sandbox_dir": str(box / "job"), "fast": True, "cell_timeout": 30, **fields})
+    finally:
+        worker.stop_warm()
+    assert outcome["ok"], outcome
+    assert outcome["timings"]["kernel_start"] < 0.05  # the kernel started ahead served it
+    assert {g: c[0] for g, c in outcome["cells"].items()} == {"m_add": 2.0, "m_scale": 3.0,
+                                                             "m_quiz": 2.0}
+
+
 def test_a_kernel_started_ahead_serves_one_submission_that_begins_with_the_setup(mini, box):
     """The checker starts the next submission's kernel early and runs the release's setup cell
     in it. It is used only by a submission whose first code cell is that setup cell, and a

@@ -158,6 +158,9 @@ def _grade(root: Path, args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tl-course`` console script."""
+    from tl_helpers.grading.startup import skip_slow_imports
+
+    skip_slow_imports()
     parser = argparse.ArgumentParser(
         prog="tl-course", description="Tools for the tl-course transfer-learning course."
     )

@@ -422,10 +422,11 @@ def _template_gradebook(root: Path, assignment: str, work: Path) -> bytes:
     shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
     config = (root / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
     (folder / "nbgrader_config.py").write_text(_config_text(config, folder, None))
+    db = folder / "gradebook.db"
+    _stamp_schema_version(root / "gradebook.db", db)
     outcome = course.release_into(folder, assignment)
     if outcome != "ok":
         raise RuntimeError(f"nbgrader could not process source/{assignment}: {outcome}")
-    db = folder / "gradebook.db"
     with sqlite3.connect(db) as conn:  # solutions never travel to a student's staging course
         conn.execute("UPDATE source_cell SET source = '' WHERE locked = 0")
     content = db.read_bytes()
@@ -433,10 +434,31 @@ def _template_gradebook(root: Path, assignment: str, work: Path) -> bytes:
     return content
 
 
+def _stamp_schema_version(course_db: Path, new_db: Path) -> None:
+    """Start ``new_db`` with the schema version of the course's gradebook. nbgrader stamps a
+    new gradebook by running ``alembic heads`` in a subprocess (3.5 s, once per assignment and
+    grading run); the course's gradebook, made by the same nbgrader, already holds the answer.
+    Nothing is stamped when it cannot be read (nbgrader then asks alembic, as ever)."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{course_db}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        return
+    if len(rows) != 1:
+        return
+    with contextlib.closing(sqlite3.connect(new_db)) as conn, conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version (version_num) VALUES (?)", rows[0])
+
+
 # Seconds a code cell of the course's own, unchanged (an experiment that trains models) may run:
 # the per-cell timeout is meant for the student's code, and one such cell can take a minute on a
 # quiet machine and several on a busy one. The submission timeout still bounds the whole run.
 COURSE_CELL_TIMEOUT = 300
+# Seconds one call of a hidden check into the notebook may run.
+CALL_TIMEOUT = 30.0
 
 
 def _source_digest(source: str) -> str:
@@ -520,7 +542,6 @@ def _job(sub: _Submission, info: _Course, options: dict, index: int) -> dict:
     sub.staged = _repair(sub.notebook(), info.source[sub.assignment],
                          info.release[sub.assignment])
     box = info.sandboxes / f"box-{index}-{secrets.token_hex(8)}"
-    hide, keep = info.visibility
     return {
         "student": sub.student, "assignment": sub.assignment,
         "notebook": sub.staged.decode("utf-8"),
@@ -528,14 +549,21 @@ def _job(sub: _Submission, info: _Course, options: dict, index: int) -> dict:
         "tests_dir": str(info.private / "autograder" / sub.assignment),
         "checks_tmp": str(info.private / "checks-tmp"),
         "sandbox_dir": str(box), "fast": options["fast"],
-        "hide": [str(p) for p in [*hide, info.sandboxes]],
-        "keep": [str(p) for p in keep],
-        "env": options["kernel_env"], "isolate": options["isolate"],
+        **_kernel_fields(info.visibility, info.sandboxes, options),
         "cell_timeout": options["cell_timeout"], "course_cell_timeout": COURSE_CELL_TIMEOUT,
-        "call_timeout": options["call_timeout"],
-        "memory_limit_bytes": int(options["memory_limit_gb"] * 2**30),
         "submission_timeout": options["submission_timeout"],
     }
+
+
+def _kernel_fields(visibility: tuple[list[Path], list[Path]], sandboxes: Path,
+                   options: dict) -> dict:
+    """The fields of a job that set up its kernel (the same for every submission of a run,
+    so a kernel started ahead fits any of them)."""
+    hide, keep = visibility
+    return {"hide": [str(p) for p in [*hide, sandboxes]], "keep": [str(p) for p in keep],
+            "env": options["kernel_env"], "isolate": options["isolate"],
+            "call_timeout": options["call_timeout"],
+            "memory_limit_bytes": int(options["memory_limit_gb"] * 2**30)}
 
 
 def _flag_cells(nb: nbformat.NotebookNode, findings: list[str]) -> list[str]:
@@ -778,18 +806,28 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
     sandboxes = Path(tempfile.mkdtemp(prefix="tl-sandboxes-"))
     sandboxes.chmod(0o711)
     threads = max(1, (os.cpu_count() or 1) // jobs)
+    kernel_env = worker.kernel_thread_env(threads) if jobs > 1 else {}
     pool = None
     try:
         subs, problems = collect(submissions, root, work)
         needed = sorted({s.assignment for s in subs if not s.errors})
         _check_gradebook(root, needed)
+        visibility = worker.sandbox_visibility(
+            root, [Path(submissions).resolve(), out.resolve(), work])
+        options = {"submission_timeout": submission_timeout, "call_timeout": CALL_TIMEOUT,
+                   "memory_limit_gb": memory_limit_gb, "fast": fast, "isolate": isolate,
+                   "kernel_env": kernel_env}
         if needed:  # the checkers import TensorFlow while this process prepares the course
+            first = next(s for s in subs if not s.errors)
+            ahead = {  # the first submission's kernel, started by each checker at once
+                "release": str(root / "release" / first.assignment / f"{first.assignment}.ipynb"),
+                "sandbox_dir": str(sandboxes / "ahead"),
+                **_kernel_fields(visibility, sandboxes, options)}
             pool = _start_checkers(min(jobs, sum(not s.errors for s in subs)),
-                                   threads if jobs > 1 else 0)
+                                   threads if jobs > 1 else 0, ahead)
         info = _prepare_course(root, needed, work)
         info.sandboxes = sandboxes
-        info.visibility = worker.sandbox_visibility(
-            root, [Path(submissions).resolve(), out.resolve(), work])
+        info.visibility = visibility
         if isolate is not False and not namespaces_available():
             print("tl-course grade: kernels are NOT isolated on this machine (needs Linux, "
                   "root and unshare); each runs as a plain process.", file=sys.stderr)
@@ -804,10 +842,7 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
                     result.max_score = _max_score(info.source[sub.assignment])
             else:
                 runnable.append(index)
-        options = {"cell_timeout": _cell_timeout(info.config, cell_timeout),
-                   "submission_timeout": submission_timeout, "call_timeout": 30.0,
-                   "memory_limit_gb": memory_limit_gb, "fast": fast, "isolate": isolate,
-                   "kernel_env": worker.kernel_thread_env(threads) if jobs > 1 else {}}
+        options["cell_timeout"] = _cell_timeout(info.config, cell_timeout)
         progress = _progress(len(runnable))
 
         def finish(index: int, outcome: dict) -> None:
@@ -846,15 +881,16 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
         shutil.rmtree(sandboxes, ignore_errors=True)
 
 
-def _start_checkers(count: int, threads: int):
-    """A pool of ``count`` checker processes, started now (each imports TensorFlow once)."""
+def _start_checkers(count: int, threads: int, ahead: dict | None = None):
+    """A pool of ``count`` checker processes, started now (each imports TensorFlow once, and
+    first starts a kernel for the submission it will grade first, see ``worker.warm_up``)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the checkers inherit it at start
     pool = ProcessPoolExecutor(max_workers=max(1, count),
                                mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker.warm_up, initargs=(threads,))
+                               initializer=worker.warm_up, initargs=(threads, ahead))
     for _ in range(max(1, count)):  # a spawn pool starts one process per waiting task
         pool.submit(int)
     return pool

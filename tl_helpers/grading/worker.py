@@ -9,6 +9,8 @@ has run, the checker starts a fresh sandboxed kernel for its next submission and
 release's setup cell there (a locked course cell, the same for every student), so the next
 student does not wait for the kernel start and ``import tensorflow``
 (:class:`tl_helpers.grading.notebook_grader.WarmKernel`; a kernel serves one submission only).
+The first submission's kernel is started the same way as the checker starts, before the
+checker imports TensorFlow itself, so both imports run at once.
 
 Example:
     >>> from concurrent.futures import ProcessPoolExecutor               # doctest: +SKIP
@@ -48,8 +50,22 @@ def sandbox_visibility(root: Path, also_hide: list[Path] = ()) -> tuple[list[Pat
     return hide, keep
 
 
-def warm_up(threads: int = 0) -> None:
-    """Pool initializer: quiet TensorFlow, import it once, and use ``threads`` CPU threads."""
+def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
+    """Pool initializer: quiet TensorFlow, import it once, and use ``threads`` CPU threads.
+
+    ``ahead`` (the fields of a job: release, sandbox_dir, hide, keep, env, isolate,
+    call_timeout, memory_limit_bytes) starts a kernel for this checker's first submission
+    before TensorFlow is imported here, so that the kernel's start and setup cell run while
+    this process imports (used if the first submission matches, see :func:`grade_job`).
+    """
+    from tl_helpers.grading.startup import skip_slow_imports
+
+    from multiprocessing.util import Finalize
+
+    skip_slow_imports()
+    Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
+    if ahead:
+        _start_ahead(ahead)
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     os.environ.setdefault("TL_PROGRESS", "0")
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -71,9 +87,29 @@ def warm_up(threads: int = 0) -> None:
 
     if threads:
         threadpool_limits(threads)
-    from multiprocessing.util import Finalize
 
-    Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
+
+def _kernel_options(job: dict) -> dict:
+    from tl_helpers.grading.notebook_grader import kernel_options
+
+    return kernel_options(hide=job["hide"], keep=job["keep"], env=job.get("env"),
+                          isolate=job.get("isolate"), call_timeout=job.get("call_timeout", 30),
+                          memory_limit_bytes=job["memory_limit_bytes"])
+
+
+def _start_ahead(job: dict) -> None:
+    """Start the kernel of a checker's first submission (a failure only means it starts its
+    own kernel later, as ever)."""
+    import nbformat
+
+    from tl_helpers.grading.notebook_grader import WarmKernel
+
+    try:
+        release = nbformat.read(job["release"], as_version=4)
+        _WARM["kernel"] = WarmKernel.start(release, Path(f"{job['sandbox_dir']}-{os.getpid()}"),
+                                           _kernel_options(job))
+    except Exception:  # noqa: BLE001
+        _WARM.pop("kernel", None)
 
 
 def stop_warm() -> None:
@@ -89,7 +125,7 @@ def grade_job(job: dict) -> dict:
     import nbformat
 
     from tl_helpers.grading.hidden_checks import HiddenChecks
-    from tl_helpers.grading.notebook_grader import WarmKernel, grade_notebook, kernel_options
+    from tl_helpers.grading.notebook_grader import WarmKernel, grade_notebook
 
     warm = _WARM.pop("kernel", None)
     try:
@@ -103,10 +139,7 @@ def grade_job(job: dict) -> dict:
         if checks is None:
             checks = _CHECKS[tests_dir] = HiddenChecks(  # one temporary folder per checker
                 Path(tests_dir), basetemp=Path(job["checks_tmp"]) / str(os.getpid()))
-        options = kernel_options(hide=job["hide"], keep=job["keep"], env=job.get("env"),
-                                 isolate=job.get("isolate"),
-                                 call_timeout=job.get("call_timeout", 30),
-                                 memory_limit_bytes=job["memory_limit_bytes"])
+        options = _kernel_options(job)
 
         def start_next() -> None:
             """The next submission's kernel starts now, while this one is graded."""
@@ -134,5 +167,5 @@ def grade_job(job: dict) -> dict:
         "cells": {g: [c.score, c.points, c.summary()] for g, c in graded.cells.items()},
         "notebook": nbformat.writes(graded.notebook),
         "notes": graded.notes, "isolated": graded.isolated, "seconds": graded.seconds,
-        "skipped": len(graded.skipped),
+        "skipped": len(graded.skipped), "timings": dict(graded.timings),
     }
