@@ -268,3 +268,42 @@ def test_cli_grade_reports_a_missing_folder(mini, capsys):
 def test_repository_is_a_course_directory():
     assert course.find_course_root(ROOT) == ROOT
     assert (ROOT / "nbgrader_config.py").exists()
+
+
+def test_gradebook_templates_take_the_schema_version_from_the_course_gradebook(mini, tmp_path,
+                                                                                monkeypatch):
+    """A template gradebook gets the course gradebook's schema version; nbgrader does not run
+    ``alembic heads`` for it (a 3.5 s subprocess per assignment and grading run)."""
+    import sqlite3
+
+    import nbgrader.api
+
+    def no_alembic() -> str:
+        raise AssertionError("nbgrader ran alembic for a template gradebook")
+
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version", no_alembic)
+    template = tmp_path / "template.db"
+    template.write_bytes(batch._template_gradebook(mini, "00_mini", tmp_path / "work"))
+    version = "SELECT version_num FROM alembic_version"
+    with sqlite3.connect(mini / "gradebook.db") as course_db, sqlite3.connect(template) as db:
+        assert db.execute(version).fetchall() == course_db.execute(version).fetchall()
+        assert db.execute("SELECT name FROM assignment").fetchall() == [("00_mini",)]
+        # solutions never travel in a template
+        assert db.execute("SELECT count(*) FROM source_cell WHERE locked = 0 AND source != ''"
+                          ).fetchone() == (0,)
+
+
+def test_grading_processes_skip_the_slow_optional_iri_parser():
+    """``skip_slow_imports`` keeps jsonschema (imported by nbformat) from building the IRI
+    parser of ``rfc3987_syntax`` (2.4 s per process); notebooks still validate."""
+    code = textwrap.dedent("""
+        import sys
+        from tl_helpers.grading.startup import skip_slow_imports
+        skip_slow_imports()
+        import nbformat
+        nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))
+        print(sys.modules.get("rfc3987_syntax", "absent"), "jsonschema" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["None", "True"]
