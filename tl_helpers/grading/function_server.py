@@ -126,6 +126,7 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     _AFTER.clear()
     op = request.get("op")
     if op == "release":  # the grader is done with what it handed over, except ``keep``
+        previous.clear()  # no reference left here to what is dropped
         keep = request.get("keep") or []
         dropped = [n for n in _HANDLES if n not in keep]
         for number in dropped:
