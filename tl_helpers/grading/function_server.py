@@ -46,20 +46,22 @@ _COUNTER = itertools.count(1)
 _AFTER: dict[int, tuple[Any, tuple[str, int], int]] = {}
 
 
+def _shell() -> Any:
+    """The IPython shell this kernel runs, or None (a plain Python process)."""
+    try:
+        return sys.modules["IPython"].get_ipython()  # type: ignore[union-attr]
+    except (KeyError, AttributeError):
+        return None
+
+
 def _cells_run() -> int:
     """How many cells the notebook has run (requests do not count: they store no history)."""
-    try:
-        shell = sys.modules["IPython"].get_ipython()  # type: ignore[union-attr]
-    except (KeyError, AttributeError):
-        shell = None
+    shell = _shell()
     return int(getattr(shell, "execution_count", -1)) if shell is not None else -1
 
 
 def _namespace() -> dict:
-    try:
-        shell = sys.modules["IPython"].get_ipython()  # type: ignore[union-attr]
-    except (KeyError, AttributeError):
-        shell = None
+    shell = _shell()
     if shell is not None:
         return shell.user_ns
     return vars(sys.modules["__main__"])

@@ -350,9 +350,9 @@ def _recompile(model: Any, text: Any) -> None:
     import json
 
     try:
-        config = json.loads(text) if type(text) is str else ValueError
+        config = json.loads(text) if type(text) is str else []
     except ValueError:
-        config = ValueError
+        config = []
     if config is None:  # recompiled into no compile at all
         return
     if type(config) is not dict:
@@ -360,11 +360,10 @@ def _recompile(model: Any, text: Any) -> None:
     try:
         model.compile_from_config(config)
     except Exception as error:  # noqa: BLE001 - what the notebook sent, refused as data
-        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
         raise wire.WireError(
             f"the model was recompiled with settings the grader cannot rebuild safely "
-            f"({type(error).__name__}: {first}): use a built-in Keras optimizer, loss and "
-            "metrics.") from None
+            f"({type(error).__name__}: {wire.first_line(error, 200)}): use a built-in Keras "
+            "optimizer, loss and metrics.") from None
 
 
 class RemoteObject:

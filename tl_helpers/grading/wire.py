@@ -59,6 +59,7 @@ __all__ = [
     "model_state",
     "apply_model_state",
     "same_weights",
+    "first_line",
 ]
 
 MAX_FILE_BYTES = 512 * 2**20
@@ -345,7 +346,7 @@ class _Decoder:
                 raise TypeError(f"the config describes a {type(model).__name__}, not a model")
             return model
         except Exception as error:
-            first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+            first = first_line(error, 300)
             raise WireError(
                 "the Keras model that came back could not be loaded safely "
                 f"({type(error).__name__}: {first}). Models are rebuilt from their Keras "
@@ -490,6 +491,13 @@ def apply_model_state(model: Any, tree: Any, folder: Path) -> None:
     _set_trainable_flags(model, tree.get("flags"))
     if weights is not None:
         _assign_weights(model, weights)
+
+
+def first_line(error: BaseException, limit: int) -> str:
+    """The first line of an exception's message, at most ``limit`` characters (for a reason
+    shown to the student)."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else ""
 
 
 def _check_weights(model: Any, weights: Any) -> None:

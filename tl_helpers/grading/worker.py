@@ -58,9 +58,9 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
     before TensorFlow is imported here, so that the kernel's start and setup cell run while
     this process imports (used if the first submission matches, see :func:`grade_job`).
     """
-    from tl_helpers.grading.startup import skip_slow_imports
-
     from multiprocessing.util import Finalize
+
+    from tl_helpers.grading.startup import skip_slow_imports
 
     skip_slow_imports()
     Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
