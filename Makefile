@@ -17,7 +17,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[grader,test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -33,11 +33,11 @@ DEMO_HOSTILE ?= 05_negative_transfer  # a quick notebook (course backbones only)
 demo: $(STAMP)
 	$(BIN)/tl-course release
 	rm -rf build/demo_class
-	$(BIN)/python -m tl_helpers.grading.simulate build/demo_class --hostile-on $(DEMO_HOSTILE)
+	$(BIN)/python -m tl_course.simulate build/demo_class --hostile-on $(DEMO_HOSTILE)
 	$(BIN)/tl-course grade build/demo_class --jobs 2 --out build/demo_grades; \
 	  status=$$?; echo "Feedback HTML: feedback/<student>/<assignment>/; grades: build/demo_grades/grades.csv"; \
 	  test $$status -le 1  # 1 = some submissions could not be graded (the corrupt one, on purpose)
-	$(BIN)/python -m tl_helpers.grading.simulate --check build/demo_grades/grades.csv
+	$(BIN)/python -m tl_course.simulate --check build/demo_grades/grades.csv
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_time.py
@@ -50,7 +50,7 @@ pretrain: $(STAMP)
 	$(BIN)/python -m tl_helpers.pretrain
 
 lint: $(STAMP)
-	$(BIN)/ruff check tl_helpers tests bench
+	$(BIN)/ruff check tl_helpers tl_course tests bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 As in grading, the notebook runs in its own (sandboxed, where possible) kernel and the checks
 run here, in pytest's process, reaching the notebook's functions through
-:class:`tl_helpers.grading.proxy.NotebookProxy` (fixture ``nb``). Without ``--notebook`` each
+:class:`tl_course.proxy.NotebookProxy` (fixture ``nb``). Without ``--notebook`` each
 assignment's checks run against its source notebook. Checks of other assignments than the
 notebook's are skipped. ``--full`` runs the course's experiments too (default: fast mode).
 """
@@ -58,7 +58,7 @@ def pytest_collection_modifyitems(config, items):
 def _open(path: Path, assignment: str, full: bool):
     import nbformat
 
-    from tl_helpers.grading.notebook_grader import running_notebook
+    from tl_course.notebook_grader import running_notebook
 
     if not path.is_file():
         raise FileNotFoundError(f"--notebook must be an existing notebook. Received: {path}")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TL_PROGRESS", "0")
 
-from tl_helpers.grading.startup import skip_slow_imports  # noqa: E402
+from tl_course.startup import skip_slow_imports  # noqa: E402
 
 skip_slow_imports()  # as tl-course does
 
@@ -46,8 +46,8 @@ from tl_helpers.grading import batch, course, simulate  # noqa: E402
 
 def floor_seconds(root: Path, name: str, work: Path, repeats: int = 2) -> float:
     """Median seconds of a sandboxed kernel that runs only the setup cell."""
-    from tl_helpers.grading.notebook_grader import _Kernel
-    from tl_helpers.grading.worker import sandbox_visibility
+    from tl_course.notebook_grader import _Kernel
+    from tl_course.worker import sandbox_visibility
 
     release = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
     setup = next(c.source for c in release.cells if c.cell_type == "code")

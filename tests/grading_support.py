@@ -11,7 +11,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "mini_course"
 
 def make_mini_course(target: Path) -> Path:
     """Copy the fixture course with the real course configuration and release it."""
-    from tl_helpers.grading import course
+    from tl_course import course
 
     shutil.copytree(FIXTURE, target)
     shutil.copy(ROOT / "nbgrader_config.py", target / "nbgrader_config.py")

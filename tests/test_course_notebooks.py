@@ -16,7 +16,7 @@ import pytest
 from grading_support import ROOT
 
 import tl_helpers
-from tl_helpers.grading import commands, course
+from tl_course import commands, course
 
 ASSIGNMENTS = course.list_assignments(ROOT)
 

@@ -144,7 +144,7 @@ def headless_kernel():
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    from tl_helpers.grading.course import tool_environment
+    from tl_course.course import tool_environment
 
     tool_environment()
     km = NotebookClient(nbformat.v4.new_notebook(), kernel_name="python3").create_kernel_manager()

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from grading_support import ROOT, make_mini_course
 
-from tl_helpers.grading import authoring, batch, commands, course, scan
+from tl_course import authoring, batch, commands, course, scan
 from tl_helpers.grading.kernel import GradingSetupError
 
 
@@ -137,7 +137,7 @@ def test_hidden_checks_get_a_tmp_path_wherever_their_folder_is(tmp_path):
     """A checker process gives its checks a folder that does not exist yet (one per process):
     checks that write files to ``tmp_path`` must still pass (they failed with
     FileNotFoundError in ``tl-course grade`` while ``validate`` passed)."""
-    from tl_helpers.grading.hidden_checks import HiddenChecks
+    from tl_course.hidden_checks import HiddenChecks
 
     tests = tmp_path / "autograder"
     tests.mkdir()
@@ -259,7 +259,7 @@ def test_collect_refuses_unsafe_archives_and_bad_names(mini, tmp_path):
 
 
 def test_cli_grade_reports_a_missing_folder(mini, capsys):
-    from tl_helpers import cli
+    from tl_course import cli
 
     assert cli.main(["grade", str(mini / "nowhere"), "--course", str(mini)]) == 2
     assert "Argument `submissions`" in capsys.readouterr().err
@@ -298,7 +298,7 @@ def test_grading_processes_skip_the_slow_optional_iri_parser():
     parser of ``rfc3987_syntax`` (2.4 s per process); notebooks still validate."""
     code = textwrap.dedent("""
         import sys
-        from tl_helpers.grading.startup import skip_slow_imports
+        from tl_course.startup import skip_slow_imports
         skip_slow_imports()
         import nbformat
         nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))

@@ -20,10 +20,10 @@ import nbformat
 import pytest
 from grading_support import make_mini_course
 
-from tl_helpers.grading import batch
-from tl_helpers.grading.notebook_grader import grade_notebook
-from tl_helpers.grading.sandbox import SANDBOX_UID_BASE, namespaces_available
-from tl_helpers.grading.worker import sandbox_visibility
+from tl_course import batch
+from tl_course.notebook_grader import grade_notebook
+from tl_course.sandbox import SANDBOX_UID_BASE, namespaces_available
+from tl_course.worker import sandbox_visibility
 
 needs_namespaces = pytest.mark.skipif(
     not namespaces_available(),
@@ -363,7 +363,7 @@ def test_class_feedback_shows_each_cells_score_and_failed_checks_readably(graded
 def test_a_checker_starts_its_first_submissions_kernel_as_it_starts(mini, box, tmp_path):
     """``tl-course grade`` hands each checker the kernel fields of the run: the kernel it
     starts before importing TensorFlow serves its first submission (no kernel start there)."""
-    from tl_helpers.grading import worker
+    from tl_course import worker
 
     options = {"kernel_env": {}, "isolate": None, "call_timeout": batch.CALL_TIMEOUT,
                "memory_limit_gb": 4.0}
@@ -388,7 +388,7 @@ def test_a_kernel_started_ahead_serves_one_submission_that_begins_with_the_setup
     """The checker starts the next submission's kernel early and runs the release's setup cell
     in it. It is used only by a submission whose first code cell is that setup cell, and a
     submission graded alongside it cannot see it."""
-    from tl_helpers.grading.notebook_grader import WarmKernel, kernel_options
+    from tl_course.notebook_grader import WarmKernel, kernel_options
 
     hide, keep = sandbox_visibility(mini)
     hide = [*hide, box]  # as in tl-course grade: the sandboxes' folder is hidden from kernels

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from grading_support import make_mini_course
 
-from tl_helpers.grading import batch, simulate
+from tl_course import batch, simulate
 
 POINTS = {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
 FULL = sum(POINTS.values())

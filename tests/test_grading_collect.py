@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tl_helpers.grading import batch
-from tl_helpers.grading.student_ids import check_student_id, student_ids
+from tl_course import batch
+from tl_course.student_ids import check_student_id, student_ids
 
 NFC_ZOE = "zo\u00eb"
 NFD_ZOE = "zoe\u0308"

@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tl_helpers.grading import simulate
-from tl_helpers.grading.notebook_grader import grade_notebook
-from tl_helpers.grading.worker import sandbox_visibility
+from tl_course import simulate
+from tl_course.notebook_grader import grade_notebook
+from tl_course.worker import sandbox_visibility
 
 ROOT = Path(__file__).resolve().parents[1]
 

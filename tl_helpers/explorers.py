@@ -7,7 +7,7 @@ the CPU idle (jupyter/nbclient#312, jupyter/nbconvert#2029). There it draws the 
 default view once, with no widget at all, and returns.
 
 Headless means: nbgrader is executing the notebook (``NBGRADER_EXECUTION`` is set) or a course
-runner said so (``TL_HEADLESS=1``, set by :func:`tl_helpers.grading.execute.run_notebook`).
+runner said so (``TL_HEADLESS=1``, set by :func:`tl_course.execute.run_notebook`).
 
 A control that needs more than an abbreviation (a description, ``continuous_update=False``, a
 ``SelectionSlider``) is written ``widgets.SelectionSlider(...)`` with :data:`widgets` from this

@@ -302,7 +302,7 @@ def test_early_stopping_configuration(nb, patience):
 
 def _is_instance(nb, obj, klass):
     """isinstance for an object that stays in the kernel (a RemoteObject): its class's MRO."""
-    from tl_helpers.grading.proxy import RemoteObject
+    from tl_course.proxy import RemoteObject
 
     if not isinstance(obj, RemoteObject):
         return isinstance(obj, klass)

@@ -9,7 +9,7 @@ which quiets TensorFlow's start-up lines (stderr in a graded cell would cost poi
 
 Grading itself does not happen in the kernel: ``tl-course grade`` and ``tl-course validate`` run
 the released notebook (no hidden blocks) in a sandboxed kernel and run the hidden checks in the
-grader, through :mod:`tl_helpers.grading.proxy`. The student's process holds no key, no hidden
+grader, through :mod:`tl_course.proxy`. The student's process holds no key, no hidden
 test and no runner.
 
 In an instructor's *source* notebook each graded test cell ends with a hidden block::
@@ -141,7 +141,7 @@ def grade_cell(grade_id: str, points: float, namespace: dict[str, Any]) -> float
     Raises:
         GradingSetupError: The Setup cell was not run, or no hidden check carries ``grade_id``.
     """
-    from tl_helpers.grading.hidden_checks import HiddenChecks, HiddenChecksError
+    from tl_course.hidden_checks import HiddenChecks, HiddenChecksError
 
     tests_dir = _TESTS.get("dir")
     if tests_dir is None:

@@ -1,7 +1,7 @@
 """Plain data between the grader and a student's kernel: what may cross, and how.
 
 The hidden checks run in the grader; the student's kernel only answers calls (see
-:mod:`tl_helpers.grading.function_server` and :mod:`tl_helpers.grading.proxy`). Everything that
+:mod:`tl_helpers.grading.function_server` and :mod:`tl_course.proxy`). Everything that
 crosses between them is written by :func:`encode` into a folder as one JSON tree plus files, and
 read back by :func:`decode`, which trusts nothing it reads:
 

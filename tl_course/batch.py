@@ -6,12 +6,12 @@ Pipeline for a folder (or a zip such as an LMS export) of ``<student>/<assignmen
 1. **Collect**: every file is copied into the grader's private work folder and its sha256
    recorded, before any student code runs. A bad zip entry, an unknown assignment, a missing
    notebook or an unreadable file is reported for that entry or student; the batch goes on.
-2. **Grade**: ``--jobs N`` checker processes (:mod:`tl_helpers.grading.worker`) each take one
+2. **Grade**: ``--jobs N`` checker processes (:mod:`tl_course.worker`) each take one
    submission after another. The submission's kernel runs in a sandbox of its own (PID, mount
    and network namespaces, its own user id, resource limits; it cannot see the course folder,
    the hidden tests, the gradebook or other submissions), the hidden checks run in the checker
    and reach the notebook's functions through plain data only
-   (:mod:`tl_helpers.grading.notebook_grader`). Fast mode (the default) skips the course's
+   (:mod:`tl_course.notebook_grader`). Fast mode (the default) skips the course's
    unchanged experiments that nothing needs.
 3. **Record**: this process alone writes the scores the checkers computed into the gradebook,
    the feedback HTML, ``grades.csv`` and ``summary.txt``, after every job has ended, and reads
@@ -44,8 +44,8 @@ from pathlib import Path
 
 import nbformat
 
+from tl_course import course, scan, worker
 from tl_helpers._validation import suggest
-from tl_helpers.grading import course, scan, worker
 
 __all__ = ["SubmissionResult", "GradeReport", "collect", "grade_submissions"]
 
@@ -157,7 +157,7 @@ def _safe_extract(archive: Path, target: Path) -> list[str]:
     """
     import stat
 
-    from tl_helpers.grading.student_ids import unsafe_character
+    from tl_course.student_ids import unsafe_character
 
     target.mkdir(parents=True, exist_ok=True)
     base = target.resolve()
@@ -249,7 +249,7 @@ def _safe_extract(archive: Path, target: Path) -> list[str]:
 
 def _class_folder(folder: Path, assignments: list[str]) -> Path:
     """Descend through wrapper folders (an LMS export often adds one) to ``<student>/...``."""
-    from tl_helpers.grading.student_ids import is_clutter
+    from tl_course.student_ids import is_clutter
 
     def listing(path: Path) -> list[Path]:
         try:
@@ -276,7 +276,7 @@ def collect(submissions: Path, root: Path, work: Path) -> tuple[list[_Submission
     """Read every submission into memory (with checksums) and describe what was found.
 
     Nothing found here stops the batch: a bad zip entry, a refused student folder (see
-    :mod:`tl_helpers.grading.student_ids`: the student id is the folder name in NFC) or a
+    :mod:`tl_course.student_ids`: the student id is the folder name in NFC) or a
     student folder without assignments is one line of ``problems``; an unknown assignment, a
     missing or invalid notebook or an unreadable file is an error of that submission. Every
     other student is collected.
@@ -286,7 +286,7 @@ def collect(submissions: Path, root: Path, work: Path) -> tuple[list[_Submission
         >>> [(s.student, s.assignment, s.errors) for s in subs]  # doctest: +SKIP
         [('zoë', '01_transfer', [])]
     """
-    from tl_helpers.grading import student_ids
+    from tl_course import student_ids
 
     submissions = Path(submissions)
     assignments = course.list_assignments(root)
@@ -795,8 +795,8 @@ def grade_submissions(submissions: Path, root: Path, *, jobs: int = 1, out: Path
     Returns:
         A :class:`GradeReport`; its ``exit_code`` is 1 when any submission was not graded.
     """
+    from tl_course.sandbox import namespaces_available
     from tl_helpers._validation import check_int
-    from tl_helpers.grading.sandbox import namespaces_available
 
     check_int("jobs", jobs, minimum=1)
     root = Path(root).resolve()

@@ -2,13 +2,13 @@
 
 ``tl-course grade --jobs N`` starts N of these (a process pool). A checker never runs student
 code: it starts the submission's sandboxed kernel, drives it, and runs the hidden checks in its
-own process (:func:`tl_helpers.grading.notebook_grader.grade_notebook`). TensorFlow is imported
+own process (:func:`tl_course.notebook_grader.grade_notebook`). TensorFlow is imported
 once per checker, not once per submission, and the checks' modules are imported again for every
 submission (no state carries over from one student to the next). Once a submission's setup cell
 has run, the checker starts a fresh sandboxed kernel for its next submission and runs the
 release's setup cell there (a locked course cell, the same for every student), so the next
 student does not wait for the kernel start and ``import tensorflow``
-(:class:`tl_helpers.grading.notebook_grader.WarmKernel`; a kernel serves one submission only).
+(:class:`tl_course.notebook_grader.WarmKernel`; a kernel serves one submission only).
 The first submission's kernel is started the same way as the checker starts, before the
 checker imports TensorFlow itself, so both imports run at once.
 
@@ -60,7 +60,7 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
     """
     from multiprocessing.util import Finalize
 
-    from tl_helpers.grading.startup import skip_slow_imports
+    from tl_course.startup import skip_slow_imports
 
     skip_slow_imports()
     Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
@@ -90,7 +90,7 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
 
 
 def _kernel_options(job: dict) -> dict:
-    from tl_helpers.grading.notebook_grader import kernel_options
+    from tl_course.notebook_grader import kernel_options
 
     return kernel_options(hide=job["hide"], keep=job["keep"], env=job.get("env"),
                           isolate=job.get("isolate"), call_timeout=job.get("call_timeout", 30),
@@ -102,7 +102,7 @@ def _start_ahead(job: dict) -> None:
     own kernel later, as ever)."""
     import nbformat
 
-    from tl_helpers.grading.notebook_grader import WarmKernel
+    from tl_course.notebook_grader import WarmKernel
 
     try:
         release = nbformat.read(job["release"], as_version=4)
@@ -124,8 +124,8 @@ def grade_job(job: dict) -> dict:
     sandbox_dir, fast, hide, keep, env, timeouts, memory_limit_bytes. Returns plain data."""
     import nbformat
 
-    from tl_helpers.grading.hidden_checks import HiddenChecks
-    from tl_helpers.grading.notebook_grader import WarmKernel, grade_notebook
+    from tl_course.hidden_checks import HiddenChecks
+    from tl_course.notebook_grader import WarmKernel, grade_notebook
 
     warm = _WARM.pop("kernel", None)
     try:

@@ -3,7 +3,7 @@
 Every submission is derived from the course's own source (solutions) and release (stubs)
 notebooks, so the class exercises the real assignments::
 
-    python -m tl_helpers.grading.simulate build/demo_class        # every assignment
+    python -m tl_course.simulate build/demo_class        # every assignment
     tl-course grade build/demo_class --jobs 2
 
 :data:`EXPECTED` says what a fair grader must do with each student; ``tests/test_grading.py``
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from tl_helpers.grading import course
+from tl_course import course
 
 __all__ = ["EXPECTED", "VARIANTS", "make_class", "inject_after", "graded_ids", "answer_ids",
            "check_grades"]
@@ -319,7 +319,7 @@ def check_grades(grades_csv: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tl_helpers.grading.simulate OUT [--hostile-on ASSIGNMENT]``, or
+    """``python -m tl_course.simulate OUT [--hostile-on ASSIGNMENT]``, or
     ``--check GRADES_CSV`` after grading it.
 
     The honest students (solution, stub, partial) submit every assignment; the broken and
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m tl_helpers.grading.simulate")
+    parser = argparse.ArgumentParser(prog="python -m tl_course.simulate")
     parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--check", type=Path, metavar="GRADES_CSV",
                         help="compare a graded class's grades.csv with what each student "

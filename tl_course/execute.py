@@ -43,7 +43,7 @@ def run_notebook(path: Path, *, cwd: Path | None = None, timeout: int = 120,
     """
     from nbclient import NotebookClient
 
-    from tl_helpers.grading.course import tool_environment
+    from tl_course.course import tool_environment
 
     path = Path(path)
     if not path.is_file():

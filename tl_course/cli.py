@@ -23,7 +23,9 @@ from pathlib import Path
 
 from tl_helpers import config
 
-__all__ = ["main", "doctor", "print_backbones"]
+__all__ = ["main", "doctor", "print_backbones", "missing_grader_packages"]
+
+_GRADER_PACKAGES = ("pytest", "psutil")  # the ``grader`` extra of pyproject.toml
 
 _PACKAGES = (
     "tl-course", "tensorflow", "keras", "jupyterlab", "nbgrader", "ipywidgets", "matplotlib",
@@ -145,8 +147,21 @@ def _add_grade_parser(sub, course_help: str) -> None:
                        help="run kernels as plain processes even where namespaces are available")
 
 
+def missing_grader_packages() -> list[str]:
+    """The packages of the ``grader`` extra that are not installed (``validate`` and ``grade``
+    need them; a student's install does not have them).
+
+    Example:
+        >>> missing_grader_packages()
+        []
+    """
+    import importlib.util
+
+    return [name for name in _GRADER_PACKAGES if importlib.util.find_spec(name) is None]
+
+
 def _grade(root: Path, args) -> int:
-    from tl_helpers.grading import batch
+    from tl_course import batch
 
     report = batch.grade_submissions(
         args.submissions, root, jobs=args.jobs, out=args.out, cell_timeout=args.cell_timeout,
@@ -158,7 +173,7 @@ def _grade(root: Path, args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tl-course`` console script."""
-    from tl_helpers.grading.startup import skip_slow_imports
+    from tl_course.startup import skip_slow_imports
 
     skip_slow_imports()
     parser = argparse.ArgumentParser(
@@ -184,8 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     _add_grade_parser(sub, course_help)
     args = parser.parse_args(argv)
     config.quiet_tensorflow()
+    missing = missing_grader_packages() if args.command in ("validate", "grade") else []
+    if missing:
+        print(f"tl-course {args.command}: the grader needs {', '.join(missing)}, which a "
+              "student's install leaves out. Install the grader extra: "
+              "pip install 'tl-course[grader]'", file=sys.stderr)
+        return 2
     if args.command in ("release", "validate", "grade"):
-        from tl_helpers.grading import commands, course
+        from tl_course import commands, course
 
         try:
             root = course.find_course_root(args.course)
@@ -199,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"tl-course {args.command}: {error}", file=sys.stderr)
             return 2
     if args.command == "check":
-        from tl_helpers.grading import commands
+        from tl_course import commands
 
         try:
             return commands.check_command(args.notebook)

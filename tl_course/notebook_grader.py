@@ -1,14 +1,14 @@
 """Grade one notebook: run it in a sandboxed kernel, check each graded cell from outside.
 
-1. The kernel starts in its sandbox (:class:`tl_helpers.grading.sandbox.SandboxedKernel`).
+1. The kernel starts in its sandbox (:class:`tl_course.sandbox.SandboxedKernel`).
 2. The notebook's code cells run in order. Locked course cells (setup, tests) run as the
    grader's release copy has them, whatever the submission did to them. In fast mode the
    course's unchanged experiment and explorer cells that nothing needs are skipped
-   (:mod:`tl_helpers.grading.fast_mode`); ``fast=False`` runs everything.
+   (:mod:`tl_course.fast_mode`); ``fast=False`` runs everything.
 3. After each graded test cell has run (its visible checks, which give the student feedback
    but decide nothing: they ran in the student's process), the grader runs that cell's hidden
-   checks in this process against the kernel (:mod:`tl_helpers.grading.hidden_checks`,
-   :mod:`tl_helpers.grading.proxy`) and writes the outcome under the cell.
+   checks in this process against the kernel (:mod:`tl_course.hidden_checks`,
+   :mod:`tl_course.proxy`) and writes the outcome under the cell.
 4. A cell that runs past its time limit is interrupted; a kernel that dies (``os._exit``, the
    memory limit, an interrupt ignored) is started again, the cells before are run again, and
    the cell that stopped it is left out with a note. Every other cell is still graded.
@@ -33,10 +33,10 @@ from typing import Any
 
 import nbformat
 
-from tl_helpers.grading.fast_mode import skippable_cells
-from tl_helpers.grading.hidden_checks import CellOutcome, HiddenChecks
-from tl_helpers.grading.proxy import KernelLink, NotebookProxy
-from tl_helpers.grading.sandbox import SandboxedKernel
+from tl_course.fast_mode import skippable_cells
+from tl_course.hidden_checks import CellOutcome, HiddenChecks
+from tl_course.proxy import KernelLink, NotebookProxy
+from tl_course.sandbox import SandboxedKernel
 
 __all__ = ["GradedNotebook", "WarmKernel", "kernel_options", "grade_notebook", "graded_cells_of",
            "running_notebook", "MAX_KERNEL_STARTS"]
@@ -291,7 +291,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
         sandbox_dir: an empty folder for the kernel's sandbox (others must be able to enter
             its parents).
         fast: skip the course's unchanged experiments that nothing needs.
-        hide, keep, env, isolate: see :class:`tl_helpers.grading.sandbox.SandboxedKernel`.
+        hide, keep, env, isolate: see :class:`tl_course.sandbox.SandboxedKernel`.
         cell_timeout: seconds a student's cell may run; ``course_cell_timeout`` for the
             course's own unchanged cells.
         call_timeout: seconds one call of a hidden check into the notebook may run;

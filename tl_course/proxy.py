@@ -20,7 +20,7 @@ a check, a key or the grading runner; all it can choose is what its own function
 * Every call has a time limit (:attr:`KernelLink.call_timeout`); a call past it is interrupted
   and fails the check. A kernel that no longer answers fails every later call.
 
-Example (with a kernel started by :class:`tl_helpers.grading.sandbox.SandboxedKernel`):
+Example (with a kernel started by :class:`tl_course.sandbox.SandboxedKernel`):
     >>> nb = NotebookProxy(link)                                    # doctest: +SKIP
     >>> nb.pareto_front([{"name": "a", "accuracy": 0.9, "size_mb": 1, "latency_ms": 2}])
     ... # doctest: +SKIP

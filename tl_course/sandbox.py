@@ -14,7 +14,7 @@ process with a clean environment in its folder: :attr:`SandboxedKernel.isolated`
 the grader says so once and in ``summary.txt``.
 
 The grader talks to the kernel over Unix sockets in the sandbox folder (``ipc`` transport), and
-exchanges call data through ``<sandbox>/exchange`` (see :mod:`tl_helpers.grading.proxy`).
+exchanges call data through ``<sandbox>/exchange`` (see :mod:`tl_course.proxy`).
 
 Example:
     >>> kernel = SandboxedKernel(Path("/tmp/box"), hide=[Path("/course")])  # doctest: +SKIP
@@ -173,7 +173,7 @@ class SandboxedKernel:
             spec_file = self.folder / "sandbox.json"
             spec_file.write_text(json.dumps(spec))
             launch = ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--net", "--",
-                      sys.executable, "-m", "tl_helpers.grading.sandbox", str(spec_file),
+                      sys.executable, "-m", "tl_course.sandbox", str(spec_file),
                       "--", *launch]
             if shutil.which("setpriv"):  # the sandbox dies with the grader, even killed
                 launch = ["setpriv", "--pdeathsig", "KILL", "--", *launch]

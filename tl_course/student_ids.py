@@ -12,7 +12,7 @@ feedback folders. So a name must be safe as a path component and mean one studen
   NFD ``zoe\\u0308``, which look identical) are both refused rather than merged.
 
 Example:
-    >>> from tl_helpers.grading.student_ids import check_student_id, student_ids
+    >>> from tl_course.student_ids import check_student_id, student_ids
     >>> check_student_id("zoe\\u0308") == "zo\\u00eb"  # NFD in, NFC out
     True
     >>> ids, problems = student_ids(["ann", "zo\\u00eb", "zoe\\u0308", ".."])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import nbformat
 
-from tl_helpers.grading import course
-from tl_helpers.grading.execute import (
+from tl_course import course
+from tl_course.execute import (
     graded_cells,
     run_notebook,
 )
@@ -40,8 +40,8 @@ def validate_assignment(root: Path, name: str, *, timeout: int = 300,
     with no cell raising; the release stub must score 0 on every graded cell. Both run in
     sandboxed kernels with the hidden checks in this process, as ``tl-course grade`` does.
     """
-    from tl_helpers.grading.notebook_grader import grade_notebook
-    from tl_helpers.grading.worker import sandbox_visibility
+    from tl_course.notebook_grader import grade_notebook
+    from tl_course.worker import sandbox_visibility
 
     root = Path(root).resolve()
     source_path = root / "source" / name / f"{name}.ipynb"

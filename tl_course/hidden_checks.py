@@ -2,7 +2,7 @@
 
 The checks of ``autograder/<assignment>/test_*.py`` that carry
 ``@pytest.mark.grade_id("<id>")`` run with pytest in the grader's own process; their ``nb``
-fixture is a :class:`tl_helpers.grading.proxy.NotebookProxy` (or, for ``pytest autograder``,
+fixture is a :class:`tl_course.proxy.NotebookProxy` (or, for ``pytest autograder``,
 anything with the notebook's names as attributes). Assertions are not rewritten
 (``--assert=plain``), so a failure shows the message the check's author wrote and never the
 check's code.

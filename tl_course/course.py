@@ -25,8 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tl_course.authoring import build_notebook
 from tl_helpers._validation import suggest
-from tl_helpers.grading.authoring import build_notebook
 
 __all__ = [
     "find_course_root",
@@ -142,7 +142,7 @@ def release_into(root: Path, name: str) -> str:
 
 def source_differences(root: Path) -> list[str]:
     """Assignments whose committed source notebook differs from its authoring script."""
-    from tl_helpers.grading.authoring import notebook_text, parse_cells
+    from tl_course.authoring import notebook_text, parse_cells
 
     root = Path(root)
     stale = []
