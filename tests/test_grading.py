@@ -78,6 +78,7 @@ def test_scan_code_flags_grading_internals_not_ordinary_code():
     assert "uses pytest (the grader's test runner)" in scan.scan_code("import pytest")
     assert "touches the grading runner" in scan.scan_code(
         "import tl_helpers.grading as g\ng.grade_cell = print")
+    assert "touches the grading runner" in scan.scan_code("from tl_course import batch")
     assert "replaces library functions (monkeypatching)" in scan.scan_code(
         "np.allclose = lambda *a: True")
     assert "runs dynamically built code" in scan.scan_code("exec(open('x').read())")

@@ -27,7 +27,7 @@ SUSPICIOUS_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"gradebook|\bsubmitted/|\bautograded/|\bfeedback/", "touches the gradebook or other "
                                                            "students' folders"),
     (r"\b_?pytest\b", "uses pytest (the grader's test runner)"),
-    (r"tl_helpers\.grading|\bgrade_cell\b|\bstart_assignment\b|receipt|TL_GRADING|"
+    (r"tl_helpers\.grading|\btl_course\b|\bgrade_cell\b|\bstart_assignment\b|receipt|TL_GRADING|"
      r"TL_AUTOGRADER|TL_PROGRESS_FILE", "touches the grading runner"),
     (r"\bbuiltins\b|__builtins__", "changes Python's builtins"),
     (r"sys\.modules|\bimportlib\b|__import__|meta_path|path_hooks", "manipulates imports"),
