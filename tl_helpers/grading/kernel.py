@@ -53,7 +53,9 @@ def find_autograder_dir(assignment: str, start: Path | None = None) -> Path | No
 
 
 def _quiet_everything() -> None:
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    from tl_helpers import config
+
+    config.quiet_tensorflow(force=True)
     warnings.filterwarnings("ignore")
     import logging
 
