@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from tl_course.authoring import build_notebook
+from tl_helpers import config
 from tl_helpers._validation import suggest
 
 __all__ = [
@@ -49,7 +50,7 @@ def tool_environment() -> None:
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if bin_dir not in parts:
         os.environ["PATH"] = os.pathsep.join([bin_dir, *parts])
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    config.quiet_tensorflow()
 
 
 def find_course_root(start: Path | None = None) -> Path:

@@ -34,6 +34,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tl_helpers import config
+
 __all__ = ["SandboxedKernel", "namespaces_available", "SANDBOX_UID_BASE"]
 
 SANDBOX_UID_BASE = 61000
@@ -90,7 +92,7 @@ def _kernel_env(home: Path, extra: dict[str, str] | None) -> dict[str, str]:
         "HOME": str(home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
         "TMPDIR": str(home / "tmp"), "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / "mpl"),
         "TL_CACHE_DIR": str(home / "cache"), "TL_HEADLESS": "1", "TL_PROGRESS": "0",
-        "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "PYTHONNOUSERSITE": "1",
+        **config.QUIET_TENSORFLOW_ENV, "PYTHONWARNINGS": "ignore", "PYTHONNOUSERSITE": "1",
         "JUPYTER_PLATFORM_DIRS": "1", "IPYTHONDIR": str(home / "ipython"),
         "NBGRADER_EXECUTION": "autograde",
     }

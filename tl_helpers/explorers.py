@@ -27,7 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -38,10 +37,11 @@ _MULTI_VALUE = ("SelectMultiple", "SelectionRangeSlider", "TagsInput")
 
 
 def is_headless() -> bool:
-    """True when the notebook runs with no frontend that could show a widget."""
-    if os.environ.get("NBGRADER_EXECUTION"):
-        return True
-    return os.environ.get("TL_HEADLESS", "").strip().lower() in ("1", "true", "yes")
+    """True when the notebook runs with no frontend that could show a widget
+    (:func:`tl_helpers.config.headless`)."""
+    from tl_helpers import config
+
+    return config.headless()
 
 
 def default_value(control: Any) -> Any:

@@ -30,7 +30,7 @@ __all__ = ["extract_features", "feature_cache_key", "clear_feature_cache"]
 def _progress_enabled(progress: bool | None) -> bool:
     if progress is not None:
         return bool(progress)
-    return os.environ.get("TL_PROGRESS", "1") not in ("0", "false", "no")
+    return config.show_progress()
 
 
 def feature_cache_key(model, x: np.ndarray) -> str:
