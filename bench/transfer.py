@@ -49,7 +49,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tl_helpers import architectures, backbones, data  # noqa: E402
+from tl_helpers import architectures, backbones, data, photos  # noqa: E402
 
 # From-scratch recipe. Short runs leave BatchNorm's moving statistics unconverged and give
 # chance-level test accuracy, so the budget is counted in optimiser steps, not epochs. The
@@ -76,8 +76,8 @@ LITE = dict(backbone="efficientnet_lite0", image_size=96, cut="block6a_project_b
 TASKS = {
     "digits": data.load_digits,
     "faces": data.load_faces,
-    "photo_patches": data.load_photo_patches,
-    "everyday_photos": data.load_everyday_photos,
+    "photo_patches": photos.load_photo_patches,
+    "everyday_photos": photos.load_everyday_photos,
 }
 #: the course backbones' own source photos: their variants are not run there (see above)
 COURSE_SOURCE_TASKS = {"everyday_photos"}

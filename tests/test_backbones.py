@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tl_helpers import backbones, config, data
+from tl_helpers import backbones, config, photos
 from tl_helpers._hashing import file_sha256
 
 COURSE = backbones.list_backbones("course")
@@ -41,7 +41,7 @@ def test_course_model_cards_are_complete_and_verified(name):
     assert card["source_task"]["num_images"] >= 20_000
     assert card["source_task"]["num_classes"] >= 10
     # the source task never uses a target image
-    assert not set(card["source_task"]["photos"]) & set(data.TARGET_IMAGES)
+    assert not set(card["source_task"]["photos"]) & set(photos.TARGET_IMAGES)
     assert card["source_accuracy"] > 5 / card["source_task"]["num_classes"]
 
 
@@ -158,20 +158,6 @@ def test_keras_model_card():
     assert card["parameters"] == 3_538_984
     assert 0 < card["top1"] < card["top5"] <= 1
     assert card["weights_origin"].startswith("ImageNet")
-
-
-def test_layer_summary_counts_parameters():
-    base_model = backbones.load_backbone("course_mobilenet", weights=None)
-    rows = backbones.layer_summary(base_model)
-    assert [r["name"] for r in rows] == [layer.name for layer in base_model.layers]
-    assert sum(r["params"] for r in rows) == base_model.count_params()
-    bn = next(r for r in rows if r["type"] == "BatchNormalization")
-    assert bn["non_trainable_params"] == bn["params"] // 2  # moving mean and variance
-    base_model.trainable = False
-    rows = backbones.layer_summary(base_model)
-    assert sum(r["trainable_params"] for r in rows) == 0
-    with pytest.raises(TypeError, match="must be a keras.Model"):
-        backbones.layer_summary("model")
 
 
 def test_model_card_json_is_valid_json():

@@ -54,9 +54,9 @@ def test_linear_probe_separates_separable_features(bench):
 
 
 def test_course_backbones_never_run_on_their_own_source_photos(bench):
-    from tl_helpers import data
+    from tl_helpers import photos
 
     for task, loader in bench.TASKS.items():
         classes = set(loader(image_size=16).class_names)
-        if classes & set(data.SOURCE_IMAGES):
+        if classes & set(photos.SOURCE_IMAGES):
             assert task in bench.COURSE_SOURCE_TASKS, task

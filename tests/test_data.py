@@ -4,31 +4,6 @@ import pytest
 from tl_helpers import data
 
 
-@pytest.fixture(scope="module")
-def patches():
-    return data.load_photo_patches(n_train_per_class=40, n_test_per_class=20, seed=3)
-
-
-def test_source_and_target_photos_are_disjoint():
-    assert not set(data.SOURCE_IMAGES) & set(data.TARGET_IMAGES)
-    # and no two photos are the same image under another name
-    sums = {name: int(data.load_photo(name).astype(np.int64).sum())
-            for name in data.SOURCE_IMAGES + data.TARGET_IMAGES}
-    assert len(set(sums.values())) == len(sums)
-
-
-@pytest.mark.parametrize("name", data.SOURCE_IMAGES + data.TARGET_IMAGES)
-def test_every_photo_loads_offline_as_rgb_uint8(name):
-    img = data.load_photo(name)
-    assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
-    assert min(img.shape[:2]) >= 100
-
-
-def test_load_photo_unknown_name_suggests():
-    with pytest.raises(ValueError, match='Did you mean "brick"'):
-        data.load_photo("brik")
-
-
 @pytest.mark.parametrize("image_size,channels", [(32, 3), (16, 1), (8, 3)])
 def test_digits_shapes(image_size, channels):
     ds = data.load_digits(image_size=image_size, channels=channels)
@@ -42,44 +17,6 @@ def test_faces_balanced_two_classes():
     assert ds.x.shape == (200, 25, 25, 1)
     assert np.bincount(ds.y).tolist() == [100, 100]
     assert ds.class_names == ["non-face", "face"]
-
-
-def test_photo_patches_shapes_and_split(patches):
-    assert patches.x.shape == (600, 32, 32, 3)
-    assert patches.num_classes == len(data.TARGET_IMAGES)
-    assert patches.is_test.sum() == 200
-    assert np.bincount(patches.y[patches.is_test]).tolist() == [20] * 10
-
-
-def test_photo_patches_deterministic_by_seed(patches):
-    again = data.load_photo_patches(n_train_per_class=40, n_test_per_class=20, seed=3)
-    other = data.load_photo_patches(n_train_per_class=40, n_test_per_class=20, seed=4)
-    np.testing.assert_array_equal(patches.x, again.x)
-    assert not np.array_equal(patches.x, other.x)
-
-
-def test_photo_patches_grayscale():
-    ds = data.load_photo_patches(channels=1, n_train_per_class=2, n_test_per_class=2)
-    assert ds.x.shape == (40, 32, 32, 1)
-
-
-def test_photo_patches_bad_arguments():
-    with pytest.raises(ValueError, match="Argument `channels` must be one of 1, 3"):
-        data.load_photo_patches(channels=2)
-    with pytest.raises(ValueError, match="`n_train_per_class` must be >= 1"):
-        data.load_photo_patches(n_train_per_class=0)
-
-
-def test_source_task_classes_and_size():
-    src = data.make_source_task(num_images=500, image_size=16, grid=2, seed=1)
-    assert src.x.shape == (500, 16, 16, 3)
-    assert src.num_classes == 4 * len(data.SOURCE_IMAGES)
-    counts = np.bincount(src.y, minlength=src.num_classes)
-    assert counts.min() >= 500 // src.num_classes
-    # some patches are grayscale (equal channels), most are not
-    gray = np.all(src.x[..., 0] == src.x[..., 1], axis=(1, 2)) & np.all(
-        src.x[..., 1] == src.x[..., 2], axis=(1, 2))
-    assert 0.1 < gray.mean() < 0.9
 
 
 def test_resize_images_float_and_gray():
@@ -116,12 +53,6 @@ def test_few_shot_split_is_deterministic_and_seed_dependent():
     (c, _), _ = data.few_shot_split(ds, 10, seed=1)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
-
-
-def test_few_shot_split_uses_is_test_mask(patches):
-    (x, y), (xt, yt) = data.few_shot_split(patches, n_per_class=10)
-    assert len(yt) == patches.is_test.sum()
-    assert x.shape == (100, 32, 32, 3)
 
 
 def test_few_shot_split_accepts_tuple():
@@ -168,35 +99,3 @@ def test_as_tf_dataset_batches_every_image_once():
     np.testing.assert_array_equal(first, ds.y)
     with pytest.raises(ValueError, match="`batch_size` must be >= 1"):
         ds.as_tf_dataset(batch_size=0)
-
-
-@pytest.mark.parametrize("task", sorted(data.PHOTO_PATCH_TASKS))
-def test_photo_patch_tasks_use_only_target_images(task):
-    images = data.PHOTO_PATCH_TASKS[task]
-    assert set(images) <= set(data.TARGET_IMAGES)
-    ds = data.load_photo_patches(task=task, n_train_per_class=3, n_test_per_class=2)
-    assert ds.class_names == list(images)
-    assert ds.x.shape == (5 * len(images), 32, 32, 3)
-
-
-def test_photo_patch_task_groups_are_disjoint_and_cover_all():
-    groups = [set(v) for k, v in data.PHOTO_PATCH_TASKS.items() if k != "all"]
-    assert set().union(*groups) == set(data.TARGET_IMAGES)
-    assert sum(len(g) for g in groups) == len(data.TARGET_IMAGES)
-
-
-def test_unknown_photo_patch_task_suggests():
-    with pytest.raises(ValueError, match='Did you mean "textures"'):
-        data.load_photo_patches(task="texture")
-
-
-def test_everyday_photos_one_class_per_source_photo_disjoint_halves():
-    ds = data.load_everyday_photos(image_size=32, n_train_per_class=4, n_test_per_class=2)
-    assert ds.class_names == list(data.SOURCE_IMAGES) and ds.name == "everyday_photos"
-    assert ds.x.shape == (13 * 6, 32, 32, 3) and ds.x.dtype == np.uint8
-    assert np.bincount(ds.y[ds.is_test]).tolist() == [2] * 13
-    assert np.bincount(ds.y[~ds.is_test]).tolist() == [4] * 13
-    again = data.load_everyday_photos(image_size=32, n_train_per_class=4, n_test_per_class=2)
-    np.testing.assert_array_equal(ds.x, again.x)
-    with pytest.raises(ValueError, match="n_test_per_class"):
-        data.load_everyday_photos(n_test_per_class=0)

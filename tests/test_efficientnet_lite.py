@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from tl_helpers import backbones, config, data, efficientnet_lite
+from tl_helpers import backbones, config, data, efficientnet_lite, photos
 from tl_helpers.efficientnet_lite import LITE_MODELS
 
 LITE = list(LITE_MODELS)
@@ -15,7 +15,7 @@ ESPRESSO = 967
 
 
 def _photo(name, size):
-    return data.resize_images(data.load_photo(name)[None], size)
+    return data.resize_images(photos.load_photo(name)[None], size)
 
 
 @pytest.mark.parametrize("name", LITE)

@@ -1,4 +1,5 @@
-"""Plumbing of assignment 03: filter pictures, BatchNorm recalibration, one-pass cuts."""
+"""Plumbing of assignment 03: layer tables, filter pictures, BatchNorm recalibration,
+one-pass cuts."""
 
 import numpy as np
 import pytest
@@ -57,3 +58,17 @@ def test_cuts_in_one_pass_equal_cuts_one_by_one(lite0):
         np.testing.assert_allclose(features, model.predict(x, verbose=0), atol=1e-5)
     with pytest.raises(ValueError, match="at least one model"):
         layer_support.extract_features_at_cuts([], x)
+
+
+def test_layer_summary_counts_parameters():
+    base_model = backbones.load_backbone("course_mobilenet", weights=None)
+    rows = layer_support.layer_summary(base_model)
+    assert [r["name"] for r in rows] == [layer.name for layer in base_model.layers]
+    assert sum(r["params"] for r in rows) == base_model.count_params()
+    bn = next(r for r in rows if r["type"] == "BatchNormalization")
+    assert bn["non_trainable_params"] == bn["params"] // 2  # moving mean and variance
+    base_model.trainable = False
+    rows = layer_support.layer_summary(base_model)
+    assert sum(r["trainable_params"] for r in rows) == 0
+    with pytest.raises(TypeError, match="must be a keras.Model"):
+        layer_support.layer_summary("model")

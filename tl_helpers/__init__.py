@@ -22,18 +22,19 @@ __version__ = "0.1.0"
 _PUBLIC = {
     # data
     "ImageDataset": "data",
-    "SOURCE_IMAGES": "data",
-    "TARGET_IMAGES": "data",
-    "PHOTO_PATCH_TASKS": "data",
     "load_digits": "data",
     "load_faces": "data",
-    "load_photo_patches": "data",
-    "load_everyday_photos": "data",
-    "load_photo": "data",
-    "make_source_task": "data",
     "few_shot_split": "data",
     "few_shot_indices": "data",
     "resize_images": "data",
+    # datasets cut from real photos
+    "SOURCE_IMAGES": "photos",
+    "TARGET_IMAGES": "photos",
+    "PHOTO_PATCH_TASKS": "photos",
+    "load_photo_patches": "photos",
+    "load_everyday_photos": "photos",
+    "load_photo": "photos",
+    "make_source_task": "photos",
     # augmentation
     "augmented_stream": "augment",
     # the user's own images
@@ -52,7 +53,7 @@ _PUBLIC = {
     "get_backbone_spec": "backbones",
     "model_card": "backbones",
     "load_backbone": "backbones",
-    "layer_summary": "backbones",
+    "layer_summary": "layer_support",
     "WeightsUnavailableError": "backbones",
     "imagenet_class_names": "efficientnet_lite",
     "decode_predictions": "efficientnet_lite",
@@ -69,6 +70,7 @@ _PUBLIC = {
     "check_type": "checks",
     "check_raises": "checks",
     "check_between": "checks",
+    "check_quiz": "checks",
     # plots
     "plot_history": "plotting",
     "plot_label_efficiency": "plotting",

@@ -36,12 +36,15 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tl_helpers import architectures, config, efficientnet_lite
 from tl_helpers._hashing import file_sha256
 from tl_helpers._validation import check_choice, suggest
 from tl_helpers.keras_catalogue import KERAS_APPLICATIONS, KerasApplication
+
+if TYPE_CHECKING:  # Keras is imported only when a backbone is built
+    import keras
 
 __all__ = [
     "BackboneSpec",
@@ -50,7 +53,6 @@ __all__ = [
     "get_backbone_spec",
     "model_card",
     "load_backbone",
-    "layer_summary",
 ]
 
 
@@ -344,7 +346,7 @@ def load_backbone(
     input_shape: tuple[int, int, int] | None = None,
     *,
     include_top: bool = False,
-):
+) -> keras.Model:
     """Build a backbone that maps raw 0-255 RGB images to pooled feature vectors.
 
     Args:
@@ -396,47 +398,3 @@ def load_backbone(
     if spec.origin == "course":
         return _load_course_backbone(spec, weights, shape)
     return _load_keras_backbone(spec, weights, shape)
-
-
-def layer_summary(model) -> list[dict[str, Any]]:
-    """Describe each layer of a Keras model: name, type, output shape and parameters.
-
-    Args:
-        model: a built ``keras.Model``.
-
-    Returns:
-        One dict per layer with keys ``name``, ``type``, ``output_shape``, ``params``,
-        ``trainable_params``, ``non_trainable_params`` and ``trainable``.
-
-    Example:
-        >>> rows = layer_summary(load_backbone("course_mobilenet", weights=None))
-        >>> rows[2]["name"], rows[2]["type"]
-        ('stem_conv', 'Conv2D')
-    """
-    import numpy as np
-
-    if not hasattr(model, "layers") or not hasattr(model, "weights"):
-        raise TypeError(
-            f"Argument `model` must be a keras.Model. Received: model of type "
-            f"{type(model).__name__}"
-        )
-    rows = []
-    for layer in model.layers:
-        trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
-        frozen = sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
-        try:
-            output_shape = tuple(layer.output.shape)
-        except (AttributeError, ValueError):
-            output_shape = None
-        rows.append(
-            dict(
-                name=layer.name,
-                type=type(layer).__name__,
-                output_shape=output_shape,
-                params=trainable + frozen,
-                trainable_params=trainable,
-                non_trainable_params=frozen,
-                trainable=bool(layer.trainable),
-            )
-        )
-    return rows

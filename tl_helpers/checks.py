@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_shape", "check_close", "check_type", "check_raises", "check_between"]
+__all__ = ["check_shape", "check_close", "check_type", "check_raises", "check_between",
+           "check_quiz"]
 
 
 def _hint(hint: str | None) -> str:
@@ -108,3 +109,70 @@ def check_raises(function: Callable[[], Any], exception: type[BaseException], wh
             f"{what} should raise {exception.__name__}, but it raised {type(error).__name__}: "
             f"{str(error)[:200]}.{_hint(hint)}") from None
     raise AssertionError(f"{what} should raise {exception.__name__}, but it did not.{_hint(hint)}")
+
+
+def _shown(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def check_quiz(answers: Any, questions: int, choices: Sequence[str] = ("a", "b", "c")) -> None:
+    """Fail unless ``answers`` answers the knowledge check: a dict with exactly the keys
+    ``"q1"`` to ``f"q{questions}"``, each answer one of ``choices``.
+
+    It checks the form only (every question answered, each with an offered choice), never
+    whether an answer is right: that is for the hidden checks.
+
+    Args:
+        answers: The student's answers, such as ``{"q1": "b", "q2": "a"}``.
+        questions: How many questions the knowledge check has (``q1`` to ``qN``).
+        choices: The answers a question offers (lower case).
+
+    Raises:
+        AssertionError: ``answers`` is not a dict, misses a question or has an unknown key, or
+            an answer is not one of ``choices``; the message says which.
+        ValueError: ``questions`` is not a positive int or ``choices`` is not a non-empty
+            sequence of strings (the notebook's own call is wrong).
+
+    Example:
+        >>> check_quiz({"q1": "b", "q2": "a"}, questions=2)
+        >>> check_quiz({"q1": "b"}, questions=2)
+        Traceback (most recent call last):
+        ...
+        AssertionError: Argument `answers` must answer every question: its keys should be \
+['q1', 'q2'] (missing: ['q2']). Received: answers with the keys ['q1']
+    """
+    if isinstance(questions, bool) or not isinstance(questions, int | np.integer) \
+            or questions < 1:
+        raise ValueError(f"Argument `questions` must be a positive int (the number of questions). "
+                         f"Received: questions={questions!r}")
+    if isinstance(choices, str):
+        choices = tuple(choices)
+    if not isinstance(choices, Sequence) or not choices \
+            or not all(isinstance(c, str) for c in choices):
+        raise ValueError(f"Argument `choices` must be a non-empty sequence of strings such as "
+                         f"('a', 'b', 'c'). Received: choices={choices!r}")
+    expected = [f"q{i}" for i in range(1, int(questions) + 1)]
+    example = "{" + ", ".join(f'"{q}": ...' for q in expected[:2]) + (", ...}" if questions > 2
+                                                                      else "}")
+    if not isinstance(answers, dict):
+        raise AssertionError(
+            f"Argument `answers` must be a dict such as {example}. Received: "
+            f"{type(answers).__name__} {_shown(answers)}")
+    keys = list(answers)
+    missing = [q for q in expected if q not in answers]
+    unknown = [k for k in keys if k not in expected]
+    if missing or unknown:
+        why = "; ".join(part for part in (f"missing: {missing}" if missing else "",
+                                          f"not a question: {_shown(unknown)}" if unknown else "")
+                        if part)
+        raise AssertionError(
+            f"Argument `answers` must answer every question: its keys should be {expected} "
+            f"({why}). Received: "
+            + (f"answers with the keys {_shown(keys)}" if keys else "an empty dict"))
+    allowed = " or ".join(", ".join(f'"{c}"' for c in choices).rsplit(", ", 1))
+    for question in expected:
+        if answers[question] not in choices:
+            raise AssertionError(
+                f"Argument `answers` must give each answer as {allowed} (lower case). "
+                f"Received: answers[{question!r}]={_shown(answers[question])}")

@@ -1,9 +1,11 @@
-"""Plumbing for assignment 03 (frozen vs trainable layers): pictures, timing, one-pass cuts.
+"""Plumbing for assignment 03 (frozen vs trainable layers): layer tables, pictures, one-pass cuts.
 
 None of these is an exercise: the notebook's graded ideas (freezing up to a layer, counting
 parameters, the transfer model, recompiling, cutting a backbone at a layer) stay the student's.
 What lives here is what the experiments around them need:
 
+* :func:`layer_summary` describes each layer of a model (type, output shape, trainable and
+  frozen parameters), as a list of dicts that prints as a table;
 * :func:`kernel_images` draws a convolution's filters as small RGB images;
 * :func:`recalibrate_batchnorm` gives a randomly initialised network BatchNorm statistics
   estimated on real unlabelled images (a fair "random features" baseline: without it, the moving
@@ -22,15 +24,63 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tl_helpers._validation import check_images, suggest
 
-__all__ = ["kernel_images", "recalibrate_batchnorm", "extract_features_at_cuts"]
+if TYPE_CHECKING:  # Keras is imported only when a function needs it
+    import keras
+
+__all__ = ["layer_summary", "kernel_images", "recalibrate_batchnorm", "extract_features_at_cuts"]
 
 
-def _layer(model, layer_name: str):
+def layer_summary(model: keras.Model) -> list[dict[str, Any]]:
+    """Describe each layer of a Keras model: name, type, output shape and parameters.
+
+    Args:
+        model: a built ``keras.Model``.
+
+    Returns:
+        One dict per layer with keys ``name``, ``type``, ``output_shape``, ``params``,
+        ``trainable_params``, ``non_trainable_params`` and ``trainable``.
+
+    Example:
+        >>> from tl_helpers.backbones import load_backbone
+        >>> rows = layer_summary(load_backbone("course_mobilenet", weights=None))
+        >>> rows[2]["name"], rows[2]["type"]
+        ('stem_conv', 'Conv2D')
+    """
+    if not hasattr(model, "layers") or not hasattr(model, "weights"):
+        raise TypeError(
+            f"Argument `model` must be a keras.Model. Received: model of type "
+            f"{type(model).__name__}"
+        )
+    rows = []
+    for layer in model.layers:
+        trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+        frozen = sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
+        try:
+            output_shape = tuple(layer.output.shape)
+        except (AttributeError, ValueError):
+            output_shape = None
+        rows.append(
+            dict(
+                name=layer.name,
+                type=type(layer).__name__,
+                output_shape=output_shape,
+                params=trainable + frozen,
+                trainable_params=trainable,
+                non_trainable_params=frozen,
+                trainable=bool(layer.trainable),
+            )
+        )
+    return rows
+
+
+def _layer(model: keras.Model, layer_name: str) -> keras.layers.Layer:
     names = [layer.name for layer in model.layers]
     if layer_name not in names:
         raise ValueError(
@@ -40,7 +90,7 @@ def _layer(model, layer_name: str):
     return model.get_layer(layer_name)
 
 
-def kernel_images(model, layer_name: str = "stem_conv") -> np.ndarray:
+def kernel_images(model: keras.Model, layer_name: str = "stem_conv") -> np.ndarray:
     """A convolution's kernel ``(kh, kw, 3, n)`` as ``n`` RGB images scaled to 0-1.
 
     Each filter is rescaled on its own (its smallest weight -> 0, its largest -> 1), so the
@@ -71,7 +121,7 @@ def kernel_images(model, layer_name: str = "stem_conv") -> np.ndarray:
     return scaled.astype(np.float32)
 
 
-def recalibrate_batchnorm(model, x: np.ndarray, *, batch_size: int = 16) -> int:
+def recalibrate_batchnorm(model: keras.Model, x: np.ndarray, *, batch_size: int = 16) -> int:
     """Set every BatchNorm layer's moving mean and variance to its statistics on ``x``.
 
     Forward passes in training mode over ``x`` in batches: each BatchNorm layer normalises with
@@ -112,7 +162,9 @@ def recalibrate_batchnorm(model, x: np.ndarray, *, batch_size: int = 16) -> int:
     return len(bn_layers)
 
 
-def extract_features_at_cuts(cut_models, x: np.ndarray, **kwargs) -> list[np.ndarray]:
+def extract_features_at_cuts(
+    cut_models: Iterable[keras.Model], x: np.ndarray, **kwargs: Any
+) -> list[np.ndarray]:
     """Features of several cut models of one backbone, in a single forward pass.
 
     Cut models built from the backbone's own graph (``keras.Model(base.input,

@@ -10,8 +10,8 @@ Usage::
     python -m tl_helpers.pretrain --backbone course_mobilenet --output-dir /tmp/weights
     tl-course pretrain --quick                         # a 1-minute smoke run, not for shipping
 
-The source task ("Task 1") is :func:`tl_helpers.data.make_source_task`: 24,000 patches of 13
-photos (``data.SOURCE_IMAGES``), one class per region of each photo (117 classes). None of these
+The source task ("Task 1") is :func:`tl_helpers.photos.make_source_task`: 24,000 patches of 13
+photos (``photos.SOURCE_IMAGES``), one class per region of each photo (117 classes). None of these
 photos appears in any target task of the course.
 
 Example:
@@ -86,13 +86,13 @@ def pretrain(
     import numpy as np
     import tensorflow as tf
 
-    from tl_helpers import architectures, data
+    from tl_helpers import architectures, photos
     from tl_helpers._hashing import file_sha256
 
     started = time.perf_counter()
     source_kwargs = {k: v for k, v in _SOURCE_DEFAULTS.items() if k != "num_images"}
-    train = data.make_source_task(num_images, seed=seed, **source_kwargs)
-    held_out = data.make_source_task(
+    train = photos.make_source_task(num_images, seed=seed, **source_kwargs)
+    held_out = photos.make_source_task(
         min(_NUM_HELD_OUT, num_images), seed=seed + 1000, **source_kwargs
     )
 
@@ -133,7 +133,7 @@ def pretrain(
         "source_task": {
             "description": "patches of photos shipped in scikit-image, scikit-learn and "
             "matplotlib; one class per region of each photo",
-            "photos": list(data.SOURCE_IMAGES),
+            "photos": list(photos.SOURCE_IMAGES),
             "num_images": int(num_images),
             "num_classes": int(train.num_classes),
             **{k: v for k, v in source_kwargs.items()},
