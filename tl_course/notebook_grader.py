@@ -1,6 +1,7 @@
 """Grade one notebook: run it in a sandboxed kernel, check each graded cell from outside.
 
-1. The kernel starts in its sandbox (:class:`tl_course.sandbox.SandboxedKernel`).
+1. The kernel starts in its sandbox (:mod:`tl_course.graded_kernel`; a warm one started ahead
+   already runs the setup cell).
 2. The notebook's code cells run in order. Locked course cells (setup, tests) run as the
    grader's release copy has them, whatever the submission did to them. In fast mode the
    course's unchanged experiment and explorer cells that nothing needs are skipped
@@ -24,25 +25,22 @@ Example:
 from __future__ import annotations
 
 import copy
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
 import nbformat
 
 from tl_course.fast_mode import skippable_cells
+from tl_course.graded_kernel import GradedKernel, WarmKernel, kernel_options
 from tl_course.hidden_checks import CellOutcome, HiddenChecks
-from tl_course.proxy import KernelLink, NotebookProxy
-from tl_course.sandbox import SandboxedKernel
+from tl_course.proxy import NotebookProxy
 
-__all__ = ["GradedNotebook", "WarmKernel", "kernel_options", "grade_notebook", "graded_cells_of",
-           "running_notebook", "MAX_KERNEL_STARTS"]
+__all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_notebook",
+           "MAX_KERNEL_STARTS"]
 
 MAX_KERNEL_STARTS = 4
-MAX_OUTPUT_CHARS = 2**20
 SKIPPED_NOTE = ("[tl-course] skipped while grading: the course's own experiment, unchanged "
                 "(run it yourself to see its output)\n")
 
@@ -64,49 +62,6 @@ class GradedNotebook:
         return round(sum(c.score for c in self.cells.values()), 2)
 
 
-def kernel_options(*, hide: list[Path] = (), keep: list[Path] = (),
-                   env: dict[str, str] | None = None, isolate: bool | None = None,
-                   call_timeout: float = 30.0, memory_limit_bytes: int = 4 * 2**30) -> dict:
-    """The options of a submission's kernel (see :func:`grade_notebook`), as one dict."""
-    return {"hide": [Path(p) for p in hide], "keep": [Path(p) for p in keep],
-            "env": dict(env or {}), "isolate": isolate, "call_timeout": call_timeout,
-            "memory_limit_bytes": memory_limit_bytes}
-
-
-@dataclass
-class WarmKernel:
-    """A sandboxed kernel started ahead of its submission, already running the release's setup
-    cell (a locked course cell: the same for every student), so that the next submission does
-    not wait for the kernel start and ``import tensorflow``. Started for one set of kernel
-    options and one release; used only by a submission whose first code cell is that setup
-    cell, else stopped and a fresh kernel started."""
-
-    kernel: _Kernel
-    options: dict
-    setup: str
-    msg_id: str
-
-    @classmethod
-    def start(cls, release: nbformat.NotebookNode, sandbox_dir: Path,
-              options: dict) -> WarmKernel | None:
-        setup = _setup_source(release)
-        if setup is None:
-            return None
-        kernel = _Kernel(Path(sandbox_dir), dict(options))
-        kernel.start()
-        return cls(kernel, dict(options), setup, kernel.send(setup))
-
-    def stop(self) -> None:
-        self.kernel.stop()
-
-
-def _setup_source(release: nbformat.NotebookNode) -> str | None:
-    """The source of the release's first code cell when it is a locked nbgrader cell."""
-    first = next((c for c in release.cells if c.cell_type == "code"), None)
-    meta = first.get("metadata", {}).get("nbgrader", {}) if first is not None else {}
-    return first.source if meta.get("locked") and meta.get("grade_id") else None
-
-
 def graded_cells_of(release: nbformat.NotebookNode) -> dict[str, tuple[float, str]]:
     """grade_id -> (points, visible source) of the release's autograded test cells."""
     out = {}
@@ -121,135 +76,6 @@ def _locked_sources(release: nbformat.NotebookNode) -> dict[str, str]:
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in release.cells
             if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("locked")
             and c.metadata["nbgrader"].get("grade_id")}
-
-
-class _MemoryWatch(threading.Thread):
-    """Kill the kernel's process tree when its resident memory passes the limit."""
-
-    def __init__(self, pid: int, limit_bytes: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.limit = pid, limit_bytes
-        self.killed = False
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self.stop.wait(0.25):
-            try:
-                procs = [root, *root.children(recursive=True)]
-                rss = sum(p.memory_info().rss for p in procs)
-            except psutil.Error:
-                continue
-            if rss > self.limit:
-                self.killed = True
-                for proc in reversed(procs):
-                    try:
-                        proc.kill()
-                    except psutil.Error:
-                        pass
-
-
-class _Kernel:
-    """A sandboxed kernel plus its link, restartable."""
-
-    def __init__(self, folder: Path, options: dict) -> None:
-        self.folder = folder
-        self.options = options
-        self.starts = 0
-        self.box: SandboxedKernel | None = None
-        self.link: KernelLink | None = None
-        self.watch: _MemoryWatch | None = None
-
-    def start(self) -> None:
-        self.stop()
-        self.starts += 1
-        self.box = SandboxedKernel(self.folder / f"kernel-{self.starts}",
-                                   hide=self.options["hide"], keep=self.options["keep"],
-                                   env=self.options["env"], isolate=self.options["isolate"])
-        client = self.box.start()
-        owner = (self.box.uid, self.box.uid) if self.box.isolated else None
-        self.link = KernelLink(client, self.box.exchange, interrupt=self.box.interrupt,
-                               owner=owner, call_timeout=self.options["call_timeout"])
-        process = getattr(self.box.manager.provisioner, "process", None)
-        if process is not None and self.options["memory_limit_bytes"]:
-            self.watch = _MemoryWatch(process.pid, self.options["memory_limit_bytes"])
-            self.watch.start()
-
-    def stop(self) -> None:
-        if self.watch is not None:
-            self.watch.stop.set()
-        if self.box is not None:
-            self.box.stop()
-        self.box = self.link = self.watch = None
-
-    def run(self, code: str, timeout: float) -> tuple[list, str]:
-        """Execute ``code``; return (outputs, status). Status: ok | error | timeout (interrupted,
-        the kernel answers again) | hung (it ignored the interrupt) | died | memory."""
-        return self.collect(self.send(code), timeout)
-
-    def send(self, code: str) -> str:
-        """Start executing ``code`` without waiting; :meth:`collect` gathers its outputs."""
-        return self.box.client.execute(code, store_history=True, allow_stdin=False,
-                                       stop_on_error=False)
-
-    def collect(self, msg_id: str, timeout: float) -> tuple[list, str]:
-        """Wait for the execution ``msg_id``; see :meth:`run`."""
-        client = self.box.client
-        outputs: list = []
-        status = "ok"
-        deadline = time.monotonic() + timeout
-        interrupted = False
-        kept = 0
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if interrupted:
-                    return outputs, "hung"
-                self.box.interrupt()
-                interrupted, status = True, "timeout"
-                deadline = time.monotonic() + 10.0
-                continue
-            try:
-                msg = client.get_iopub_msg(timeout=min(left, 1.0))
-            except Empty:
-                if self.watch is not None and self.watch.killed:
-                    return outputs, "memory"
-                if not client.is_alive():
-                    return outputs, "died"
-                continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content.get("execution_state") == "idle":
-                return outputs, status
-            if kind == "clear_output":
-                outputs.clear()
-                kept = 0
-            elif kind == "stream":
-                text = content.get("text", "")
-                if kept + len(text) > MAX_OUTPUT_CHARS:
-                    if kept <= MAX_OUTPUT_CHARS:
-                        outputs.append(nbformat.v4.new_output(
-                            "stream", name="stdout", text="\n[tl-course] the rest of this cell's "
-                            "output was left out (more than 1 MB)\n"))
-                    kept = MAX_OUTPUT_CHARS + 1
-                    continue
-                kept += len(text)
-                if outputs and outputs[-1].get("output_type") == "stream" and \
-                        outputs[-1].get("name") == content.get("name"):
-                    outputs[-1]["text"] += text
-                else:
-                    outputs.append(nbformat.v4.output_from_msg(msg))
-            elif kind in ("display_data", "execute_result", "error"):
-                if kept <= MAX_OUTPUT_CHARS:
-                    outputs.append(nbformat.v4.output_from_msg(msg))
-                if kind == "error" and status == "ok":
-                    status = "error"
 
 
 _WHY = {
@@ -321,7 +147,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                                  and locked[first_id] == warm.setup):
         warm.stop()
         warm = None
-    kernel = warm.kernel if warm is not None else _Kernel(Path(sandbox_dir), options)
+    kernel = warm.kernel if warm is not None else GradedKernel(Path(sandbox_dir), options)
     left_out: dict[int, str] = {}
     ran: list[int] = []
     try:
@@ -397,7 +223,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
     return result
 
 
-def _run_cell(kernel: _Kernel, index: int, timeout: float, ran: list[int],
+def _run_cell(kernel: GradedKernel, index: int, timeout: float, ran: list[int],
               left_out: dict[int, str], nb: nbformat.NotebookNode) -> tuple[list, str]:
     """Run one cell; after a hung, dead or oversized kernel, start a fresh one and run the cells
     that ran before again (without their outputs)."""
@@ -423,7 +249,7 @@ def _run_cell(kernel: _Kernel, index: int, timeout: float, ran: list[int],
     return outputs, status
 
 
-def _run_hidden(kernel: _Kernel, checks: HiddenChecks, grade_id: str, points: float,
+def _run_hidden(kernel: GradedKernel, checks: HiddenChecks, grade_id: str, points: float,
                 budget_s: float) -> CellOutcome:
     link = kernel.link
     link.deadline = time.monotonic() + budget_s
@@ -459,7 +285,7 @@ class running_notebook:  # noqa: N801 - used as a context manager, like open()
         self.release = release
         self.fast = fast
         self.cell_timeout = cell_timeout
-        self.kernel = _Kernel(Path(sandbox_dir), {
+        self.kernel = GradedKernel(Path(sandbox_dir), {
             "hide": list(hide), "keep": list(keep), "env": dict(env or {}), "isolate": isolate,
             "call_timeout": call_timeout, "memory_limit_bytes": 0})
         self.errors: list[str] = []

@@ -8,7 +8,7 @@ submission (no state carries over from one student to the next). Once a submissi
 has run, the checker starts a fresh sandboxed kernel for its next submission and runs the
 release's setup cell there (a locked course cell, the same for every student), so the next
 student does not wait for the kernel start and ``import tensorflow``
-(:class:`tl_course.notebook_grader.WarmKernel`; a kernel serves one submission only).
+(:class:`tl_course.graded_kernel.WarmKernel`; a kernel serves one submission only).
 The first submission's kernel is started the same way as the checker starts, before the
 checker imports TensorFlow itself, so both imports run at once.
 
@@ -90,7 +90,7 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
 
 
 def _kernel_options(job: dict) -> dict:
-    from tl_course.notebook_grader import kernel_options
+    from tl_course.graded_kernel import kernel_options
 
     return kernel_options(hide=job["hide"], keep=job["keep"], env=job.get("env"),
                           isolate=job.get("isolate"), call_timeout=job.get("call_timeout", 30),
@@ -102,7 +102,7 @@ def _start_ahead(job: dict) -> None:
     own kernel later, as ever)."""
     import nbformat
 
-    from tl_course.notebook_grader import WarmKernel
+    from tl_course.graded_kernel import WarmKernel
 
     try:
         release = nbformat.read(job["release"], as_version=4)
@@ -124,8 +124,9 @@ def grade_job(job: dict) -> dict:
     sandbox_dir, fast, hide, keep, env, timeouts, memory_limit_bytes. Returns plain data."""
     import nbformat
 
+    from tl_course.graded_kernel import WarmKernel
     from tl_course.hidden_checks import HiddenChecks
-    from tl_course.notebook_grader import WarmKernel, grade_notebook
+    from tl_course.notebook_grader import grade_notebook
 
     warm = _WARM.pop("kernel", None)
     try:

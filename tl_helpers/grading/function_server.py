@@ -8,8 +8,9 @@ kernel one line per call::
 :func:`serve` reads ``request.json`` and its files from that folder, looks the name up in the
 notebook's namespace, calls it, and writes ``out/response.json`` with the result, the state of
 every argument after the call (functions such as ``freeze_until`` change a model in place) and,
-when the call raised, the builtin exception type and message (see :mod:`tl_helpers.grading.wire`).
-Objects that are not plain data stay here and cross as handles the grader can call.
+when the call raised, the builtin exception type and message (see
+:mod:`tl_helpers.grading.exceptions`). Objects that are not plain data stay here
+(:data:`HANDLES`) and cross as handles the grader can call.
 
 This module runs in the student's process, so a student can change it; that only changes what
 their own functions appear to return, which is theirs to choose anyway. It holds no key, no
@@ -35,10 +36,18 @@ from pathlib import Path
 from typing import Any
 
 from tl_helpers.grading import wire
+from tl_helpers.grading.keras_models import (
+    apply_model_state,
+    is_keras_model,
+    model_fingerprint,
+    model_state,
+    same_weights,
+)
 
-__all__ = ["serve"]
+__all__ = ["serve", "HANDLES"]
 
-_HANDLES: dict[int, Any] = {}
+HANDLES: dict[int, Any] = {}
+"""The objects this kernel holds for the grader, by handle number (until it releases them)."""
 _COUNTER = itertools.count(1)
 # id(model) -> (model, its (fingerprint, optimizer id) after the last call, cell count then):
 # the state a model argument of the previous call was left in, so the next call need not
@@ -68,13 +77,13 @@ def _namespace() -> dict:
 
 
 def _handle(value: Any) -> dict:
-    for key, held in _HANDLES.items():
+    for key, held in HANDLES.items():
         if held is value:
             number = key
             break
     else:
         number = next(_COUNTER)
-        _HANDLES[number] = value
+        HANDLES[number] = value
     kind = value if isinstance(value, type) else type(value)
     return {"$": "handle", "id": number, "type": getattr(kind, "__qualname__", "object")[:80],
             "callable": callable(value)}
@@ -89,11 +98,11 @@ def _resolver(folder: Path, changed: set[int] | None = None) -> Any:
     def resolve(tree: dict) -> Any:
         if tree.get("$") == "handle":
             number = tree.get("id")
-            if number not in _HANDLES:
+            if number not in HANDLES:
                 raise LookupError(f"handle {number!r} is unknown in this kernel")
-            value = _HANDLES[number]
+            value = HANDLES[number]
             if "state" in tree:  # a model held here, whose flags or weights the grader changed
-                wire.apply_model_state(value, tree["state"], folder)
+                apply_model_state(value, tree["state"], folder)
                 if changed is not None:
                     changed.add(id(value))
             return value
@@ -102,8 +111,9 @@ def _resolver(folder: Path, changed: set[int] | None = None) -> Any:
     return resolve
 
 
-def _model_state(model: Any) -> tuple[str, int]:
-    return wire.model_fingerprint(model), id(getattr(model, "optimizer", None))
+def _model_version(model: Any) -> tuple[str, int]:
+    """What tells whether a call changed a model: its fingerprint and its optimizer's id."""
+    return model_fingerprint(model), id(getattr(model, "optimizer", None))
 
 
 def _target(request: dict, namespace: dict, resolve: Any) -> Any:
@@ -130,9 +140,9 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     if op == "release":  # the grader is done with what it handed over, except ``keep``
         previous.clear()  # no reference left here to what is dropped
         keep = request.get("keep") or []
-        dropped = [n for n in _HANDLES if n not in keep]
+        dropped = [n for n in HANDLES if n not in keep]
         for number in dropped:
-            del _HANDLES[number]
+            del HANDLES[number]
         if dropped:  # models hold reference cycles; a collection costs ~0.3 s, so only then
             import gc
 
@@ -157,12 +167,12 @@ def _answer(request: dict, folder: Path, out: Path, namespace: dict) -> dict:
     cells = _cells_run()
     models = {}
     for i, value in enumerate(every):
-        if wire._is_keras_model(value):
+        if is_keras_model(value):
             known = previous.get(id(value))
             # the grader changed no model for this call (a model may be a layer of another)
             fresh = known is not None and known[0] is value and known[2] == cells \
                 and not changed
-            models[i] = known[1] if fresh else _model_state(value)
+            models[i] = known[1] if fresh else _model_version(value)
     try:
         result = target(*args, **kwargs)
     except Exception as error:  # the student's exception, as data
@@ -196,13 +206,13 @@ def _encode_result(result: Any, out: Path, every: list) -> Any:
 def _after(index: int, value: Any, out: Path, models: dict) -> Any:
     """The state of one argument after the call, or None when it cannot have changed."""
     if index in models:
-        fingerprint, optimizer = _model_state(value)
+        fingerprint, optimizer = _model_version(value)
         before, models[index] = models[index], (fingerprint, optimizer)  # now: the state after
         if (fingerprint, optimizer) == before:
             return None
         # flags or weights changed: send just those (and the new compile settings if the
         # call recompiled it)
-        tree = wire.model_state(value, out, weights=not wire.same_weights(fingerprint, before[0]))
+        tree = model_state(value, out, weights=not same_weights(fingerprint, before[0]))
         if optimizer != before[1]:
             config = value.get_compile_config() if hasattr(value, "get_compile_config") else None
             tree["compile"] = json.dumps(config)

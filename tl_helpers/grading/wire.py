@@ -10,10 +10,11 @@ read back by :func:`decode`, which trusts nothing it reads:
   (a ``.npy`` file read with ``allow_pickle=False``), ``scalar`` (a NumPy number with its dtype),
   ``path``, ``model`` (its Keras config as a JSON file, rebuilt with ``safe_mode=True``, and
   one ``.npy`` file per weight: what a ``.keras`` file holds, without the zip and HDF5 steps
-  that made a crossing slow), ``exception`` (a
-  builtin exception type's name and the message), ``dataset`` (:class:`tl_helpers.ImageDataset`
-  fields), ``probe`` (a :mod:`tl_helpers.grading.probes` object's state), ``handle`` (an object
-  that stays in the kernel) and ``arg`` (the call's own argument number ``i``);
+  that made a crossing slow: see :mod:`tl_helpers.grading.keras_models`), ``exception`` (a
+  builtin exception type's name and the message: see :mod:`tl_helpers.grading.exceptions`),
+  ``dataset`` (:class:`tl_helpers.ImageDataset` fields), ``probe`` (a
+  :mod:`tl_helpers.grading.probes` object's state), ``handle`` (an object that stays in the
+  kernel) and ``arg`` (the call's own argument number ``i``);
 * files are regular files inside the folder (no links), each at most :data:`MAX_FILE_BYTES`;
 * the tree is at most :data:`MAX_DEPTH` deep and :data:`MAX_NODES` values large.
 
@@ -32,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import itertools
 import math
@@ -45,21 +45,22 @@ from typing import Any
 
 import numpy as np
 
+from tl_helpers.grading.exceptions import WireError, exception_type_name, make_exception
+from tl_helpers.grading.keras_models import (
+    config_json,
+    is_keras_model,
+    model_from_config,
+    set_weights_and_flags,
+    trainable_flags,
+)
+
 __all__ = [
     "WireError",
     "encode",
     "decode",
-    "exception_type_name",
-    "make_exception",
-    "BUILTIN_EXCEPTIONS",
     "MAX_FILE_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
-    "model_fingerprint",
-    "model_state",
-    "apply_model_state",
-    "same_weights",
-    "first_line",
 ]
 
 MAX_FILE_BYTES = 512 * 2**20
@@ -70,53 +71,7 @@ MAX_NODES = 2_000_000
 """Most values (numbers, strings, containers) one answer may hold."""
 MAX_STRING = 10 * 2**20
 
-BUILTIN_EXCEPTIONS = {
-    name: value for name, value in vars(builtins).items()
-    if isinstance(value, type) and issubclass(value, Exception)
-    and not issubclass(value, Warning)
-}
-"""Exception types that can cross, by name (builtin ``Exception`` subclasses)."""
-
 _NUMERIC_KINDS = "biufc"
-
-
-class WireError(AssertionError):
-    """What came back from the notebook is not plain data (a failed check, with the reason)."""
-
-
-def exception_type_name(error: BaseException) -> str:
-    """The one builtin exception type an exception crosses as: the first builtin class in its
-    method resolution order (``Exception`` when there is none).
-
-    Example:
-        >>> class Sly(ValueError, TypeError, FileNotFoundError): pass
-        >>> exception_type_name(Sly("x")), exception_type_name(KeyError("k"))
-        ('ValueError', 'KeyError')
-    """
-    for klass in type(error).__mro__:
-        if klass.__module__ == "builtins" and klass.__name__ in BUILTIN_EXCEPTIONS:
-            return klass.__name__
-    return "Exception"
-
-
-def make_exception(name: Any, message: Any) -> Exception:
-    """A fresh builtin exception from an untrusted (type name, message) pair.
-
-    Example:
-        >>> make_exception("ValueError", "lr must be > 0")
-        ValueError('lr must be > 0')
-        >>> make_exception("SystemExit", "bye")
-        RuntimeError('the notebook raised SystemExit: bye')
-    """
-    text = message if isinstance(message, str) else repr(message)
-    text = text[:4000]
-    klass = BUILTIN_EXCEPTIONS.get(name) if isinstance(name, str) else None
-    if klass is None:
-        return RuntimeError(f"the notebook raised {str(name)[:80]}: {text}")
-    try:
-        return klass(text)
-    except Exception:  # a builtin that needs other arguments (UnicodeDecodeError)
-        return RuntimeError(f"{name}: {text}")
 
 
 # ------------------------------------------------------------------------------------ encode
@@ -178,16 +133,16 @@ class _Encoder:
             return {"$": "scalar", "dtype": value.dtype.str, "value": item}
         if isinstance(value, BaseException):
             return {"$": "exception", "type": exception_type_name(value), "message": str(value)}
-        if _is_keras_model(value):
+        if is_keras_model(value):
             if self.model_ref is not None:
                 ref = self.model_ref(value)
                 if ref is not None:
                     return ref
             name, path = self.file(".json")
-            path.write_text(_model_config_json(value), encoding="utf-8")
+            path.write_text(config_json(value), encoding="utf-8")
             weights = [self(np.asarray(v), depth + 1) for v in value.weights]
             return {"$": "model", "config": name, "weights": weights,
-                    "flags": _trainable_flags(value)}
+                    "flags": trainable_flags(value)}
         if _is_tensor(value):
             return self(np.asarray(value), depth)
         dataset = _dataset_type()
@@ -307,11 +262,9 @@ class _Decoder:
         if tag == "exception":
             return make_exception(tree.get("type"), tree.get("message"))
         if tag == "model":
-            model = self.model(self.read_file(tree.get("config")))
-            weights = self(tree.get("weights"), depth + 1)
-            _check_weights(model, weights)
-            _set_trainable_flags(model, tree.get("flags"))
-            _assign_weights(model, weights)
+            model = model_from_config(self.read_file(tree.get("config")),
+                                      trusted=self.trusted_models)
+            set_weights_and_flags(model, self(tree.get("weights"), depth + 1), tree.get("flags"))
             return model
         if tag == "dataset":
             return self.dataset(tree, depth)
@@ -329,29 +282,6 @@ class _Decoder:
         if tag in ("handle", "sublayer") and self.resolve is not None:
             return self.resolve(tree)
         raise WireError(f"the answer holds an unknown kind of value {str(tag)[:40]!r}")
-
-    def model(self, path: Path) -> Any:
-        import json
-
-        import keras
-
-        try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-            if type(config) is not dict:
-                raise ValueError("the config is not a JSON object")
-            with _object_sharing():
-                model = keras.saving.deserialize_keras_object(
-                    config, safe_mode=not self.trusted_models)
-            if not isinstance(model, keras.Model):
-                raise TypeError(f"the config describes a {type(model).__name__}, not a model")
-            return model
-        except Exception as error:
-            first = first_line(error, 300)
-            raise WireError(
-                "the Keras model that came back could not be loaded safely "
-                f"({type(error).__name__}: {first}). Models are rebuilt from their Keras "
-                "config with safe_mode=True: use built-in Keras layers (no Lambda layers or "
-                "custom classes).") from None
 
     def dataset(self, tree: dict, depth: int) -> Any:
         from tl_helpers.data import ImageDataset
@@ -402,11 +332,6 @@ def decode(tree: Any, folder: Path, *, args: tuple = (),
 
 
 # ------------------------------------------------------------------------------------ types
-def _is_keras_model(value: Any) -> bool:
-    keras = _loaded("keras")
-    return keras is not None and isinstance(value, keras.Model)
-
-
 def _is_tensor(value: Any) -> bool:
     tf = _loaded("tensorflow")
     if tf is not None and isinstance(value, (tf.Tensor, tf.Variable)):
@@ -419,28 +344,6 @@ def _loaded(module: str) -> Any:
     import sys
 
     return sys.modules.get(module)
-
-
-def _trainable_flags(model: Any) -> list[bool]:
-    """The model's own ``trainable`` flag, then each nested layer's: a ``.keras`` file does not
-    keep every one (an ``InputLayer``'s flag is not in its config)."""
-    return [bool(model.trainable)] + [
-        bool(layer.trainable) for layer in model._flatten_layers(include_self=False,
-                                                                 recursive=True)]
-
-
-def _set_trainable_flags(model: Any, flags: Any) -> None:
-    if flags is None:
-        return
-    layers = list(model._flatten_layers(include_self=False, recursive=True))
-    if type(flags) is not list or len(flags) != len(layers) + 1 or \
-            any(type(flag) is not bool for flag in flags):
-        raise WireError("the trainable flags sent with a model do not match its layers")
-    if model.trainable != flags[0]:
-        model.trainable = flags[0]
-    for layer, flag in zip(layers, flags[1:], strict=True):
-        if layer.trainable != flag:
-            layer.trainable = flag
 
 
 def _dataset_type() -> type | None:
@@ -458,113 +361,3 @@ def _type_label(value: Any) -> str:
     kind = type(value)
     return f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" \
         else kind.__qualname__
-
-
-def model_state(model: Any, folder: Path, *, weights: bool = True) -> dict:
-    """A model's trainable flags and (unless ``weights=False``: flags alone) its weights as a
-    tree (``{"$": "model_state", ...}``, one ``.npy`` file per weight): what a side that already
-    holds the same architecture needs to catch up, far cheaper than a ``.keras`` file (no
-    saving, no rebuilding, no new graph).
-
-    Example:
-        >>> import keras, tempfile
-        >>> a = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        >>> b = keras.models.clone_model(a); b.layers[0].trainable = False
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> apply_model_state(a, model_state(b, folder), folder)
-        >>> a.layers[0].trainable, model_fingerprint(a) == model_fingerprint(b)
-        (False, True)
-    """
-    values = encode([np.asarray(v) for v in model.weights], folder) if weights else None
-    return {"$": "model_state", "flags": _trainable_flags(model), "weights": values}
-
-
-def apply_model_state(model: Any, tree: Any, folder: Path) -> None:
-    """Give ``model`` the flags and weights of a :func:`model_state` tree read from ``folder``
-    (read like any answer: ``.npy`` files only, counts and shapes must match the model's;
-    ``weights: null`` changes the flags alone)."""
-    if type(tree) is not dict or tree.get("$") != "model_state":
-        raise WireError("a model's state was expected")
-    weights = decode(tree.get("weights"), folder)
-    if weights is not None:
-        _check_weights(model, weights)
-    _set_trainable_flags(model, tree.get("flags"))
-    if weights is not None:
-        _assign_weights(model, weights)
-
-
-def first_line(error: BaseException, limit: int) -> str:
-    """The first line of an exception's message, at most ``limit`` characters (for a reason
-    shown to the student)."""
-    text = str(error).strip()
-    return text.splitlines()[0][:limit] if text else ""
-
-
-def _check_weights(model: Any, weights: Any) -> None:
-    """Refuse (before anything changes) weights that are not one numeric array per weight of
-    ``model``, each of its shape."""
-    if type(weights) is not list or len(weights) != len(model.weights):
-        raise WireError("the model state does not hold one array per weight of the model")
-    for variable, value in zip(model.weights, weights, strict=True):
-        if not isinstance(value, np.ndarray) or tuple(variable.shape) != value.shape \
-                or value.dtype.kind not in _NUMERIC_KINDS:
-            raise WireError(f"the model state's value for {variable.path} does not fit it")
-
-
-def _assign_weights(model: Any, weights: list) -> None:
-    for variable, value in zip(model.weights, weights, strict=True):
-        variable.assign(value)
-
-
-def _model_config_json(model: Any) -> str:
-    """The model's Keras config (architecture and compile settings) as ``.keras`` files
-    write it."""
-    import json
-
-    import keras
-
-    with _object_sharing():
-        return json.dumps(keras.saving.serialize_keras_object(model))
-
-
-def _object_sharing() -> Any:
-    """The scope in which Keras (de)serialises a whole model: an object used twice (a shared
-    layer) is one object again after the crossing, as when a ``.keras`` file is loaded."""
-    try:
-        from keras.src.saving.serialization_lib import ObjectSharingScope
-    except ImportError:  # pragma: no cover - a Keras without it
-        import contextlib
-
-        return contextlib.nullcontext()
-    return ObjectSharingScope()
-
-
-def same_weights(fingerprint: str, other: str) -> bool:
-    """Whether two :func:`model_fingerprint` values differ in the trainable flags alone."""
-    return fingerprint.split("-")[-1] == other.split("-")[-1]
-
-
-def model_fingerprint(model: Any) -> str:
-    """A digest of a Keras model's trainable flags, then one of its weights (``flags-weights``:
-    to tell whether a call changed it, what changed, and whether a copy the other side holds
-    is still the same).
-
-    Example:
-        >>> import keras
-        >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-        >>> a = model_fingerprint(m); m.layers[0].trainable = False
-        >>> a == model_fingerprint(m), same_weights(a, model_fingerprint(m))
-        (False, True)
-    """
-    import hashlib
-
-    flags = hashlib.sha1()
-    flags.update(repr(bool(model.trainable)).encode())
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        flags.update(f"{layer.name}:{bool(layer.trainable)};".encode())
-    weights = hashlib.sha1()
-    for variable in model.weights:
-        value = np.asarray(variable)
-        weights.update(f"{variable.path}{value.shape}{value.dtype}".encode())
-        weights.update(np.ascontiguousarray(value).tobytes())
-    return f"{flags.hexdigest()}-{weights.hexdigest()}"
