@@ -97,9 +97,9 @@ def test_cli_doctor_flags_missing_weights(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_grade_without_the_grader_extra_names_it(monkeypatch, capsys):
-    from tl_course import cli
-
     import importlib.util
+
+    from tl_course import cli
 
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

@@ -27,7 +27,7 @@ import nbformat
 from tl_course import course
 
 __all__ = ["EXPECTED", "VARIANTS", "make_class", "inject_after", "graded_ids", "answer_ids",
-           "check_grades"]
+           "strip_hidden_tests", "student_variants", "check_grades"]
 
 # What a fair grader gives each student: "full", "zero", "partial" (exact per-cell values are
 # checked in the tests), "flagged" (full marks except the flagged cells, which score 0 until a
@@ -175,7 +175,7 @@ for folder in [here, *here.parents][:7]:  # up to the grader's work folder
 '''
 
 
-def _variants(source: nbformat.NotebookNode, release: nbformat.NotebookNode
+def student_variants(source: nbformat.NotebookNode, release: nbformat.NotebookNode
               ) -> dict[str, nbformat.NotebookNode | bytes]:
     answers = answer_ids(source)
     first_answer = answers[0]
@@ -229,7 +229,7 @@ VARIANTS = tuple(EXPECTED)
 """The simulated students, in the order the demo lists them."""
 
 
-def _strip_hidden_tests(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def strip_hidden_tests(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """What a student could submit: the hidden blocks are never in a student's copy."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
@@ -254,10 +254,10 @@ def make_class(root: Path, out: Path, assignments: list[str] | None = None,
         raise ValueError(f"Unknown variants {unknown}. Known: {', '.join(VARIANTS)}")
     written = []
     for name in names:
-        source = _strip_hidden_tests(
+        source = strip_hidden_tests(
             nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4))
         release = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
-        made = _variants(source, release)
+        made = student_variants(source, release)
         for variant in chosen:
             target = out / variant / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
