@@ -24,7 +24,6 @@ from tl_course.worker import sandbox_visibility
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 def _nb(*cells):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src, id=f"c{i}")
                                            for i, src in enumerate(cells)])
@@ -82,7 +81,6 @@ def test_fast_mode_sees_a_global_read_next_to_a_local_of_the_same_name():
 ], ids=["class_attribute", "comprehension_iterable", "try_may_not_bind", "argument_is_local"])
 def test_fast_mode_reads_names_as_python_scopes_them(source, read):
     assert names_read(ast.parse(source)) == read
-
 
 
 @pytest.mark.parametrize("name", ["02_choosing_a_pretrained_model", "05_negative_transfer"])
