@@ -19,6 +19,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(HERE) not in sys.path:  # the checks' shared helpers: `from check_support import ...`
+    sys.path.insert(0, str(HERE))
 _OPEN: dict[Path, object] = {}
 
 

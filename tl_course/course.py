@@ -150,7 +150,8 @@ def source_differences(root: Path) -> list[str]:
     for name in list_assignments(root):
         script = root / "course" / "notebooks" / f"{name}.py"
         notebook = root / "source" / name / f"{name}.ipynb"
-        expected = notebook_text(parse_cells(script.read_text(encoding="utf-8")))
+        expected = notebook_text(parse_cells(script.read_text(encoding="utf-8"),
+                                             origin=str(script)))
         if not notebook.exists() or notebook.read_text(encoding="utf-8") != expected:
             stale.append(name)
     return stale

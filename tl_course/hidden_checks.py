@@ -7,6 +7,13 @@ anything with the notebook's names as attributes). Assertions are not rewritten
 (``--assert=plain``), so a failure shows the message the check's author wrote and never the
 check's code.
 
+The checks of every assignment share helpers from ``autograder/check_support.py``
+(:data:`SUPPORT_MODULE`, imported as ``from check_support import ...``): while a cell's checks
+run, the folder above ``tests_dir`` is on ``sys.path``; :meth:`HiddenChecks.forget` drops the
+imported support module with the check modules, so every submission (and every grading job,
+whose private ``autograder/`` holds its own copy) imports its own. :func:`hidden_files` lists
+what a grading job needs.
+
 Example:
     >>> runner = HiddenChecks(Path("autograder/02_choosing_a_pretrained_model"))  # doctest: +SKIP
     >>> outcome = runner.run("a02_pareto_front", nb)                           # doctest: +SKIP
@@ -26,11 +33,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CheckResult", "CellOutcome", "HiddenChecks", "HiddenChecksError"]
+__all__ = ["CheckResult", "CellOutcome", "HiddenChecks", "HiddenChecksError", "SUPPORT_MODULE",
+           "hidden_files"]
+
+SUPPORT_MODULE = "check_support.py"
+"""The helpers every assignment's checks share, in ``autograder/`` (the folder above theirs)."""
+_SUPPORT_NAME = Path(SUPPORT_MODULE).stem
 
 
 class HiddenChecksError(RuntimeError):
     """The hidden checks themselves cannot run (missing folder, import error, unknown id)."""
+
+
+def hidden_files(tests_dir: Path) -> list[Path]:
+    """The files the hidden checks of ``tests_dir`` (``autograder/<assignment>``) need to run:
+    its ``test_*.py`` files and, where there is one, the shared :data:`SUPPORT_MODULE` of the
+    folder above.
+
+    Raises:
+        HiddenChecksError: ``tests_dir`` holds no ``test_*.py`` file.
+
+    Example:
+        >>> course = Path(__file__).resolve().parents[1]  # a checkout of the course
+        >>> [p.name for p in hidden_files(course / "autograder" / "05_negative_transfer")]
+        ['test_05_negative_transfer.py', 'check_support.py']
+    """
+    tests_dir = Path(tests_dir)
+    files = sorted(tests_dir.glob("test_*.py"))
+    if not files:
+        raise HiddenChecksError(f"Argument `tests_dir` must hold the hidden test files "
+                                f"(test_*.py). Received: {tests_dir}")
+    support = tests_dir.parent / SUPPORT_MODULE
+    return files + ([support] if support.is_file() else [])
 
 
 @dataclass
@@ -145,17 +179,31 @@ class HiddenChecks:
         self.files = sorted(str(p) for p in self.tests_dir.glob("test_*.py"))
         if not self.files:
             raise HiddenChecksError(f"No hidden test files (test_*.py) in {self.tests_dir}.")
+        self.support_dir = self.tests_dir.parent  # where SUPPORT_MODULE is, if there is one
         self.basetemp = Path(basetemp) if basetemp else Path(tempfile.mkdtemp(prefix="tl-checks-"))
         # pytest makes --basetemp itself but not its parents: a missing parent would fail every
         # check that uses tmp_path (FileNotFoundError) on a correct solution
         self.basetemp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def forget(self) -> None:
-        """Drop the imported check modules (and their caches) before the next submission."""
+        """Drop the imported check modules and the support module (and their caches) before
+        the next submission (:meth:`run` takes its folder off ``sys.path`` when it ends)."""
         for name, module in list(sys.modules.items()):
             origin = getattr(module, "__file__", None) or ""
             if origin and Path(origin).resolve().parent == self.tests_dir:
                 del sys.modules[name]
+        self._drop_support(keep_own=False)
+
+    def _drop_support(self, *, keep_own: bool) -> None:
+        """Forget an imported support module: this job's own too unless ``keep_own`` (a copy
+        from another folder, such as another grading job's, is always forgotten)."""
+        module = sys.modules.get(_SUPPORT_NAME)
+        if module is None:
+            return
+        origin = getattr(module, "__file__", None) or ""
+        own = bool(origin) and Path(origin).resolve() == self.support_dir / SUPPORT_MODULE
+        if not (own and keep_own):
+            del sys.modules[_SUPPORT_NAME]
 
     def run(self, grade_id: str, namespace: Any) -> CellOutcome:
         """Run the checks marked ``grade_id`` with ``nb`` = ``namespace``."""
@@ -176,8 +224,17 @@ class HiddenChecks:
                 "-c", os.devnull, "--rootdir", str(self.tests_dir), "-W", "ignore",
                 "--basetemp", str(self.basetemp / grade_id)]
         sink = io.StringIO()
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            pytest.main(args, plugins=[collector, fixture])
+        self._drop_support(keep_own=True)
+        entry = str(self.support_dir)
+        added = entry not in sys.path
+        if added:  # `from check_support import ...` finds this job's copy, only while it runs
+            sys.path.insert(0, entry)
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                pytest.main(args, plugins=[collector, fixture])
+        finally:
+            if added and entry in sys.path:
+                sys.path.remove(entry)
         if collector.collect_errors:
             raise HiddenChecksError("the hidden checks could not be imported: "
                                     + " | ".join(collector.collect_errors))

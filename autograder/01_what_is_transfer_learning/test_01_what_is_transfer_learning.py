@@ -11,69 +11,43 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from check_support import (  # noqa: E402
+    SharedModels,
+    course_mobilenet,
+    efficientnet_lite0,
+    images,
+    load_keras,
+    trainable_flags,
+)
 
 import tl_helpers as tl  # noqa: E402
 from tl_helpers.grading.probes import FeatureRecorder  # noqa: E402
 
-
-def _keras():
-    import keras
-
-    return keras
-
-
-def _images(n=6, size=32, seed=0):
-    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3)).astype("float32")
-
-
-_SHARED = {}
-
-
-def _shared(key, build):
-    """One model per kind for the checks that only read it or hand it to the notebook (a model
-    the kernel already holds is not sent again). Its trainable flags and weights are put back
-    before each use, so a solution that changed them fails one check, not every later one."""
-    if key not in _SHARED:
-        model = build()
-        _SHARED[key] = (model, [w.copy() for w in model.get_weights()], _trainable_flags(model))
-    model, weights, flags = _SHARED[key]
-    if _trainable_flags(model) != flags:
-        model.trainable = flags[0]
-        for layer, flag in zip(model.layers, flags[1:], strict=True):
-            if layer.trainable != flag:
-                layer.trainable = flag
-    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
-        model.set_weights(weights)
-    return model
+_SHARED = SharedModels()  # its flags and weights put back before each use
 
 
 def _pretrained():
-    """The course MobileNet with its pretrained weights (shared, see ``_shared``)."""
-    return _shared("pretrained", lambda: tl.load_backbone("course_mobilenet", weights="course"))
+    """The course MobileNet with its pretrained weights (shared, see ``SharedModels``)."""
+    return _SHARED.get("pretrained", lambda: course_mobilenet(weights="course", seed=None))
 
 
 def _random_base(input_shape=None):
     """The course MobileNet with seeded random weights (shared for the default input shape)."""
     def build():
-        _keras().utils.set_random_seed(0)
-        return tl.load_backbone("course_mobilenet", weights=None, input_shape=input_shape)
+        return course_mobilenet(weights=None, input_shape=input_shape, seed=0)
 
-    return build() if input_shape is not None else _shared("random", build)
+    return build() if input_shape is not None else _SHARED.get("random", build)
 
 
 def _lite0_imagenet_bottom():
     """The bottom of EfficientNet-Lite0 with its ImageNet weights (its layers up to block3b_add,
     44 of 143; 64 px): a real Lite0 to cut inside, a third of the cost of crossing the whole."""
     def build():
-        full = tl.load_backbone("efficientnet_lite0", weights="imagenet", input_shape=(64, 64, 3))
-        keras = _keras()
+        full = efficientnet_lite0(weights="imagenet", input_shape=(64, 64, 3), seed=None)
+        keras = load_keras()
         return keras.Model(full.input, full.get_layer("block3b_add").output, name="lite0_bottom")
 
-    return _shared("lite0", build)
-
-
-def _trainable_flags(model):
-    return [model.trainable] + [layer.trainable for layer in model.layers]
+    return _SHARED.get("lite0", build)
 
 
 # ------------------------------------------------------------------ build_feature_extractor
@@ -85,7 +59,7 @@ def test_extractor_matches_pretrained_base(nb):
     # more crossing of the whole of Lite0 and back would cost ~2.5 s per submission)
     base = _pretrained()
     extractor = nb.build_feature_extractor(base)
-    x = _images(4, size=32)
+    x = images(4, size=32)
     expected = np.asarray(base(x, training=False))
     actual = np.asarray(extractor(x))
     assert actual.shape == expected.shape, (
@@ -111,7 +85,7 @@ def test_extractor_is_frozen(nb):
 @pytest.mark.grade_id("a01_build_feature_extractor")
 def test_extractor_survives_training_a_head(nb):
     """Training a head on top changes no weight of the extractor, BatchNorm statistics included"""
-    keras = _keras()
+    keras = load_keras()
     extractor = nb.build_feature_extractor(_random_base())
     before = [np.array(w) for w in extractor.weights]
     keras.utils.set_random_seed(0)
@@ -120,7 +94,7 @@ def test_extractor_survives_training_a_head(nb):
     model = keras.Model(inputs, outputs)
     # eager steps: the same training, without tracing a graph (seconds) for six steps
     model.compile("adam", "sparse_categorical_crossentropy", run_eagerly=True)
-    model.fit(_images(12, seed=1), np.arange(12) % 3, epochs=2, batch_size=4, verbose=0)
+    model.fit(images(12, seed=1), np.arange(12) % 3, epochs=2, batch_size=4, verbose=0)
     changed = [w.path for w, b in zip(extractor.weights, before, strict=True)
                if not np.array_equal(np.array(w), b)]
     assert not changed, (
@@ -134,7 +108,7 @@ def test_extractor_inference_mode_even_in_training(nb):
     """BatchNorm stays in inference mode even when the extractor is called with training=True"""
     base = _pretrained()
     extractor = nb.build_feature_extractor(base)
-    x = _images(8, seed=2)
+    x = images(8, seed=2)
     a = np.asarray(extractor(x, training=True))
     b = np.asarray(base(x, training=False))
     assert np.allclose(a, b, atol=1e-4), (
@@ -146,10 +120,10 @@ def test_extractor_inference_mode_even_in_training(nb):
 def test_extractor_does_not_mutate_base(nb):
     """The base_model it is given keeps its trainable flags and weights"""
     base = _pretrained()
-    flags = _trainable_flags(base)
+    flags = trainable_flags(base)
     weights = [np.array(w) for w in base.weights]
     nb.build_feature_extractor(base)
-    assert _trainable_flags(base) == flags, (
+    assert trainable_flags(base) == flags, (
         "build_feature_extractor changed the trainable flags of the base_model it was given. "
         "Hint: freeze a copy (keras.models.clone_model), not the caller's model.")
     assert all(np.array_equal(np.array(w), b) for w, b in zip(base.weights, weights,
@@ -164,7 +138,7 @@ def test_extractor_is_independent_of_base(nb):
     # kernel: the probe builds the extractor from (a copy of) the base there, zeroes that base's
     # weights and computes the features again.
     base = _pretrained()
-    x = _images(4, seed=3)
+    x = images(4, seed=3)
     run = nb.probe.features_after_base_changes(nb.build_feature_extractor, base, x)
     before, after = run["before"], run["after"]
     expected = (4, *base.output_shape[1:])
@@ -181,13 +155,13 @@ def test_extractor_is_independent_of_base(nb):
 ], ids=["lite0_block2", "course_stem", "course_avg_pool"])
 def test_extractor_cut_at_layer(nb, backbone, layer_name, channels):
     """layer_name cuts the base at that layer and pools a 4-D activation"""
-    keras = _keras()
+    keras = load_keras()
     base = _lite0_imagenet_bottom() if backbone == "lite0" else _pretrained()
     extractor = nb.build_feature_extractor(base, layer_name)
     assert tuple(extractor.output_shape) == (None, channels), (
         f"with layer_name={layer_name!r} the output shape should be (None, {channels}), got "
         f"{extractor.output_shape}. Hint: average a 4-D activation over height and width.")
-    x = _images(3, size=base.input_shape[1], seed=4)
+    x = images(3, size=base.input_shape[1], seed=4)
     cut = keras.Model(base.input, base.get_layer(layer_name).output)
     expected = np.asarray(cut(x, training=False))
     if expected.ndim == 4:
@@ -202,7 +176,7 @@ def test_extractor_other_input_shape(nb):
     """Works for any input shape of the base (uses the base's own input shape)"""
     base = _random_base(input_shape=(40, 40, 3))
     extractor = nb.build_feature_extractor(base)
-    x = _images(2, size=40, seed=5)
+    x = images(2, size=40, seed=5)
     assert tuple(extractor.input_shape) == (None, 40, 40, 3), (
         f"the extractor's input shape should be the base's (None, 40, 40, 3), got "
         f"{extractor.input_shape}. Hint: use base_model.input_shape, do not hard-code 32x32.")

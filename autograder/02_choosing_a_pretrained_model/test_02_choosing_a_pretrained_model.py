@@ -18,20 +18,15 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from check_support import load_keras  # noqa: E402
 
 import tl_helpers as tl  # noqa: E402
 from tl_helpers.grading.probes import ScriptedModel  # noqa: E402
 
 
-def _keras():
-    import keras
-
-    return keras
-
-
 # ===================================================================== compute_model_card
 def _dense_model():
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=(4,), name="x")
     outputs = keras.layers.Dense(3, name="dense")(inputs)
@@ -40,7 +35,7 @@ def _dense_model():
 
 def _bn_model():
     """Input(5) -> Dense(8) -> BatchNorm -> Dropout -> Dense(2): 98 weights, 82 trainable."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=(5,))
     x = keras.layers.Dense(8, name="d1")(inputs)
@@ -52,7 +47,7 @@ def _bn_model():
 
 def _nested_model():
     """A 2-layer model used as a layer inside an outer model with one more Dense: depth 3."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inner_in = keras.Input(shape=(6,))
     h = keras.layers.Dense(4, name="inner_1")(inner_in)
@@ -134,7 +129,7 @@ def test_card_opens_nested_models(nb):
 
 def _flat_backbone():
     """Rescaling -> Conv -> BatchNorm -> ReLU -> pooling, flat like EfficientNet-Lite: depth 2."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=(8, 8, 3), name="image")
     x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="preprocess")(inputs)
@@ -255,7 +250,7 @@ def test_latency_calls_model_correctly(nb):
 @pytest.mark.grade_id("a02_measure_latency")
 def test_latency_real_keras_model(nb):
     """Works on a real Keras model and returns milliseconds"""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input(shape=(8,))
     model = keras.Model(inputs, keras.layers.Dense(4)(inputs))
@@ -304,7 +299,7 @@ def _tiny_keras_files(tmp_path):
     if not _KERAS_FILES:
         import tempfile
 
-        keras = _keras()
+        keras = load_keras()
         keras.utils.set_random_seed(0)
         inputs = keras.Input(shape=(3,))
         model = keras.Model(inputs, keras.layers.Dense(2)(inputs))

@@ -21,39 +21,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from check_support import (  # noqa: E402
+    SharedModels,
+    course_mobilenet,
+    efficientnet_lite0,
+    images,
+    load_keras,
+    param_count,
+)
 
-import tl_helpers as tl  # noqa: E402
-
-
-def _keras():
-    import keras
-
-    return keras
-
-
-def _params(weights):
-    return sum(int(np.prod(w.shape)) for w in weights)
-
-
-_SHARED = {}
-
-
-def _shared(key, build):
-    """One model per kind for the checks that only read it or change flags (a model the kernel
-    already holds is not sent again). Every flag is made trainable and the weights are put back
-    before each use, so a solution that changed them fails one check, not every later one."""
-    if key not in _SHARED:
-        model = build()
-        _SHARED[key] = (model, [w.copy() for w in model.get_weights()])
-    model, weights = _SHARED[key]
-    if not model.trainable:
-        model.trainable = True
-    for layer in model.layers:  # only where a check changed it: the setter is slow
-        if not layer.trainable:
-            layer.trainable = True
-    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
-        model.set_weights(weights)
-    return model
+# One model per kind for the checks that only read it or change flags (a model the kernel
+# already holds is not sent again). Every flag is made trainable and the weights are put back
+# before each use, so a solution that changed them fails one check, not every later one.
+_SHARED = SharedModels(all_trainable=True)
 
 
 def _mobilenet(pretrained=False, fresh=False):
@@ -61,19 +41,17 @@ def _mobilenet(pretrained=False, fresh=False):
     vanishing deep activations (about 1e-5), so the checks that compare outputs use the
     pretrained ones."""
     def build():
-        _keras().utils.set_random_seed(0)
-        return tl.load_backbone("course_mobilenet", weights="course" if pretrained else None)
+        return course_mobilenet(weights="course" if pretrained else None, seed=0)
 
-    return build() if fresh else _shared(("mobilenet", pretrained), build)
+    return build() if fresh else _SHARED.get(("mobilenet", pretrained), build)
 
 
 def _lite0(weights=None, fresh=False):
     """EfficientNet-Lite0 at 32x32 pixels (random weights or ImageNet), every flag trainable."""
     def build():
-        _keras().utils.set_random_seed(0)
-        return tl.load_backbone("efficientnet_lite0", weights=weights, input_shape=(32, 32, 3))
+        return efficientnet_lite0(weights=weights, input_shape=(32, 32, 3), seed=0)
 
-    return build() if fresh else _shared(("lite0", weights), build)
+    return build() if fresh else _SHARED.get(("lite0", weights), build)
 
 
 def _trainable_above(model, k):
@@ -93,7 +71,7 @@ def _close(actual, expected, rtol=1e-4):
 
 def _tiny_base(name="tiny_base"):
     """Input(6) -> d1 -> bn1 -> act -> d2 -> bn2 -> d3: 2-D output of 3 features."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input((6,), name="x")
     x = keras.layers.Dense(5, name="d1")(inputs)
@@ -112,10 +90,6 @@ def _tiny_data(n=32, num_classes=3, seed=0):
     return x, y
 
 
-def _images(n=8, seed=0):
-    return np.random.default_rng(seed).integers(0, 256, size=(n, 32, 32, 3)).astype("float32")
-
-
 def _flags(model):
     return [layer.trainable for layer in model.layers]
 
@@ -126,7 +100,7 @@ def _same(a_list, b_list):
 
 def _head_model(base, num_classes=3):
     """A transfer model built without the student's code (for the move_cut checks)."""
-    keras = _keras()
+    keras = load_keras()
     inputs = keras.Input(base.input_shape[1:])
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(
         base(inputs, training=False))
@@ -137,7 +111,7 @@ def _compile(model, lr=1e-2, eager=False):
     """Adam(lr). ``eager=True`` skips tracing a training graph (seconds, for a few steps) where
     no flag changes after compiling; the move_cut checks trace, because a traced step keeps the
     variables it was compiled with, which is what they test."""
-    keras = _keras()
+    keras = load_keras()
     model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy",
                   run_eagerly=eager)
 
@@ -180,7 +154,7 @@ def test_freeze_until_flags_and_counts(nb, cut):
         f"{wrong[:5]}{' ...' if len(wrong) > 5 else ''}. Hint: every layer up to and including "
         "the name is frozen, every layer after it trainable.")
     expected = _trainable_above(base, k)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     assert actual == expected, (
         f"the model reports {actual:,} trainable parameters after freeze_until(base, {cut!r}); "
         f"the layers above the cut hold {expected:,} (BatchNorm moving statistics excluded).")
@@ -195,7 +169,7 @@ def test_freeze_until_course_mobilenet(nb):
     assert list(nb.freeze_until(base, "block2_pw_relu")) == names[:k + 1], (
         "on course_mobilenet, freeze_until(base, 'block2_pw_relu') should return the names from "
         "'image' to 'block2_pw_relu'. Hint: use base_model.layers, no hard-coded names.")
-    assert _params(base.trainable_weights) == _trainable_above(base, k), (
+    assert param_count(base.trainable_weights) == _trainable_above(base, k), (
         "on course_mobilenet the trainable parameters do not match the cut at 'block2_pw_relu'.")
 
 
@@ -207,7 +181,7 @@ def test_freeze_until_after_frozen_base(nb):
     nb.freeze_until(base, "block6d_add")
     k = [layer.name for layer in base.layers].index("block6d_add")
     expected = _trainable_above(base, k)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     assert actual == expected, (
         f"after base_model.trainable = False, freeze_until(base, 'block6d_add') left "
         f"{actual:,} trainable parameters instead of {expected:,}. Hint: a frozen model hides "
@@ -243,7 +217,7 @@ def test_freeze_until_keeps_weights(nb):
 @pytest.mark.grade_id("a03_freeze_until")
 def test_freeze_until_frozen_weights_survive_fit(nb):
     """Frozen weights are bit-identical after fit, weights above the cut train"""
-    keras = _keras()
+    keras = load_keras()
     base = _tiny_base()
     nb.freeze_until(base, "act")
     inputs = keras.Input((6,))
@@ -271,7 +245,7 @@ def test_freeze_until_other_model(nb):
     assert list(returned) == ["x", "d1", "bn1"], (
         f"on a model with layers x, d1, bn1, act, d2, bn2, d3, freeze_until(model, 'bn1') should "
         f"return ['x', 'd1', 'bn1'], not {list(returned)!r}. Hint: use base_model.layers.")
-    assert _params(base.trainable_weights) == 5 * 4 + 4 + 4 + 4 + 4 * 3 + 3, (
+    assert param_count(base.trainable_weights) == 5 * 4 + 4 + 4 + 4 + 4 * 3 + 3, (
         "on that small model only d2, bn2 (gamma, beta) and d3 should train.")
 
 
@@ -306,7 +280,7 @@ def test_freeze_until_suggests_close_name(nb):
 
 # ------------------------------------------------------------------------------ count_params
 def _dense_bn():
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense"),
                              keras.layers.BatchNormalization(name="bn")])
@@ -350,7 +324,7 @@ def test_count_params_matches_keras(nb, backbone, cut):
     k = [layer.name for layer in base.layers].index(cut)
     for i, layer in enumerate(base.layers):
         layer.trainable = i > k
-    expected = (_params(base.trainable_weights), _params(base.non_trainable_weights))
+    expected = (param_count(base.trainable_weights), param_count(base.non_trainable_weights))
     got = tuple(nb.count_params(base))
     assert got == expected, (
         f"{base.name} frozen up to {cut!r}: Keras counts {expected}, count_params returned "
@@ -361,7 +335,7 @@ def test_count_params_matches_keras(nb, backbone, cut):
 @pytest.mark.grade_id("a03_count_params")
 def test_count_params_nested_frozen_base(nb):
     """A frozen base inside a classifier counts as non-trainable"""
-    keras = _keras()
+    keras = load_keras()
     base = _tiny_base()
     base.trainable = False
     inputs = keras.Input((6,))
@@ -377,7 +351,7 @@ def test_count_params_nested_frozen_base(nb):
 @pytest.mark.grade_id("a03_count_params")
 def test_count_params_shared_layer_once(nb):
     """A layer used twice is counted once"""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input((4,))
     shared = keras.layers.Dense(4, name="shared")
@@ -424,19 +398,19 @@ def test_count_params_rejects_non_models(nb, bad):
                          ids=["k2", "k117"])
 def test_transfer_model_outputs(nb, backbone, num_classes):
     """The head outputs num_classes probabilities; only the head trains"""
-    keras = _keras()
+    keras = load_keras()
     base = _lite0() if backbone == "lite0" else _mobilenet()
     features, name = base.output_shape[-1], base.name
     model = nb.build_transfer_model(base, num_classes)
     assert isinstance(model, keras.Model), "build_transfer_model should return a keras.Model"
-    probs = np.asarray(model(_images(4), training=False))
+    probs = np.asarray(model(images(4), training=False))
     assert probs.shape == (4, num_classes), (
         f"with num_classes={num_classes} the output for 4 images should have shape "
         f"(4, {num_classes}), not {probs.shape}. Hint: Dense(num_classes) on the base's output.")
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4) and (probs >= 0).all(), (
         "each output row should be probabilities that sum to 1: use activation='softmax' (the "
         "loss sparse_categorical_crossentropy expects probabilities by default).")
-    trainable = _params(model.trainable_weights)
+    trainable = param_count(model.trainable_weights)
     assert trainable == features * num_classes + num_classes, (
         f"on {name} the model has {trainable:,} trainable parameters; only the new head should "
         f"train ({features} x {num_classes} + {num_classes} = "
@@ -451,7 +425,7 @@ def test_transfer_model_uses_the_given_base(nb):
     model = nb.build_transfer_model(base, 4)
     assert _same(before, base.get_weights()), (
         "building the model changed the base's weights: reuse base_model as it is.")
-    x = _images(3)
+    x = images(3)
     head = model.get_layer("head")
     kernel, bias = head.get_weights()
     logits = np.asarray(base(x, training=False)) @ kernel + bias
@@ -466,13 +440,13 @@ def test_transfer_model_uses_the_given_base(nb):
 @pytest.mark.grade_id("a03_build_transfer_model")
 def test_transfer_model_compiled(nb):
     """Compiled with Adam(lr) and sparse categorical cross-entropy"""
-    keras = _keras()
+    keras = load_keras()
     model = nb.build_transfer_model(_mobilenet(pretrained=True), 3, lr=0.005)
     assert model.optimizer is not None and isinstance(model.optimizer, keras.optimizers.Adam), (
         "compile the model with keras.optimizers.Adam(lr) before returning it")
     lr = float(model.optimizer.learning_rate)
     assert abs(lr - 0.005) < 1e-8, f"the optimizer's learning rate should be lr=0.005, not {lr:g}"
-    x, y = _images(6), np.array([0, 1, 2, 0, 1, 2])
+    x, y = images(6), np.array([0, 1, 2, 0, 1, 2])
     model.run_eagerly = True  # the compiled loss, without tracing a graph for one batch
     loss = float(model.evaluate(x, y, verbose=0, return_dict=True)["loss"])
     probs = np.asarray(model(x, training=False))
@@ -486,7 +460,7 @@ def test_transfer_model_compiled(nb):
 @pytest.mark.grade_id("a03_build_transfer_model")
 def test_transfer_model_fit_keeps_base(nb):
     """After fit the base is bit-identical, BatchNorm moving statistics included"""
-    keras = _keras()
+    keras = load_keras()
     given = _mobilenet(fresh=True)  # 9 BatchNorm layers
     model = nb.build_transfer_model(given, 3, lr=0.01)
     # The returned model is a copy of the notebook's: train it here and read the base inside it
@@ -506,7 +480,7 @@ def test_transfer_model_fit_keeps_base(nb):
     head = [w.copy() for w in model.get_layer("head").get_weights()]
     keras.utils.set_random_seed(0)
     model.run_eagerly = True  # the same steps, no graph to trace (2.5 s) for four of them
-    model.fit(_images(16), np.arange(16) % 3, epochs=2, batch_size=8, verbose=0)
+    model.fit(images(16), np.arange(16) % 3, epochs=2, batch_size=8, verbose=0)
     moved = [b.name for b, (m, v) in zip(bn, stats, strict=True)
              if not (np.array_equal(m, np.array(b.moving_mean))
                      and np.array_equal(v, np.array(b.moving_variance)))]
@@ -531,7 +505,7 @@ def test_transfer_model_other_base(nb):
     assert out.shape == (5, 2), (
         f"on a base with input (6,) and 3 features, the output for 5 rows should be (5, 2), not "
         f"{out.shape}. Hint: take the input shape from base_model.input_shape[1:].")
-    assert _params(model.trainable_weights) == 3 * 2 + 2, "only the head (8 parameters) trains"
+    assert param_count(model.trainable_weights) == 3 * 2 + 2, "only the head (8 parameters) trains"
 
 
 @pytest.mark.grade_id("a03_build_transfer_model")
@@ -605,7 +579,7 @@ def test_move_cut_frozen_layers_stop(nb):
 @pytest.mark.grade_id("a03_move_cut")
 def test_move_cut_new_optimizer(nb):
     """Recompiled with a fresh Adam at the new learning rate"""
-    keras = _keras()
+    keras = load_keras()
     base, model = _trained_tiny("d3")
     old = model.optimizer
     nb.move_cut(model, base, "d1", lr=3e-4)
@@ -621,7 +595,7 @@ def test_move_cut_returns_counts(nb):
     """Returns the new (trainable, non_trainable) counts and moves the cut"""
     base, model = _trained_tiny("d3", fit=False)
     got = nb.move_cut(model, base, "bn1")
-    expected = (_params(model.trainable_weights), _params(model.non_trainable_weights))
+    expected = (param_count(model.trainable_weights), param_count(model.non_trainable_weights))
     assert tuple(got) == expected, (
         f"move_cut should return count_params(model) after the change, {expected}; it returned "
         f"{tuple(got)}.")
@@ -665,7 +639,7 @@ def test_move_cut_lite0_counts(nb):
     got = tuple(nb.move_cut(model, base, "block5c_add", lr=1e-4))
     k = [layer.name for layer in base.layers].index("block5c_add")
     expected = _trainable_above(base, k) + 1280 * 4 + 4
-    assert got[0] == expected and got[0] == _params(model.trainable_weights), (
+    assert got[0] == expected and got[0] == param_count(model.trainable_weights), (
         f"after move_cut(model, base, 'block5c_add') on EfficientNet-Lite0 with a 4-class head, "
         f"{expected:,} parameters should train (blocks 6 and 7, the top convolution and the "
         f"head, BatchNorm moving statistics excluded); move_cut returned {got}. Hint: "
@@ -685,11 +659,11 @@ def test_move_cut_lite0_counts(nb):
 ], ids=["l0", "l1", "l2", "l3", "other"])
 def test_features_at_is_pooled_activation(nb, backbone, layer, channels):
     """Output = the layer's activations averaged over height and width"""
-    keras = _keras()
+    keras = load_keras()
     base = _lite0("imagenet") if backbone == "lite0" else _mobilenet(pretrained=True)
     cut = nb.features_at(base, layer)
     assert isinstance(cut, keras.Model), "features_at should return a keras.Model"
-    x = _images(4)
+    x = images(4)
     out = np.asarray(cut(x, training=False))
     assert out.shape == (4, channels), (
         f"features_at(base, {layer!r}) on 4 images should output (4, {channels}), not "
@@ -705,7 +679,7 @@ def test_features_at_is_pooled_activation(nb, backbone, layer, channels):
 def test_features_at_2d_output_unchanged(nb):
     """A layer with a 2-D output is returned as it is"""
     base = _mobilenet(pretrained=True)
-    x = _images(3)
+    x = images(3)
     out = np.asarray(nb.features_at(base, "avg_pool")(x, training=False))
     assert _close(out, base(x, training=False)), (
         "features_at(base, 'avg_pool') should give the backbone's own output (its 128 pooled "
@@ -725,7 +699,7 @@ def test_features_at_shares_weights(nb):
     # weights doubled in the backbone, the cut's output again (a model that comes back here is
     # a copy, so the experiment runs where the student's objects live).
     run = nb.probe.built_output_after_scaling(nb.features_at, base, ("block2_pw_relu",),
-                                              _images(2), "stem_conv", factor=2.0)
+                                              images(2), "stem_conv", factor=2.0)
     before, after = np.asarray(run["before"]), np.asarray(run["after"])
     assert before.shape == after.shape == (2, 64), (
         f"features_at(base, 'block2_pw_relu') on 2 images should output (2, 64), not "
@@ -743,7 +717,7 @@ def test_features_at_leaves_base_unchanged(nb):
     base.get_layer("block4_pw").trainable = False
     flags, n_layers = _flags(base), len(base.layers)
     before = [w.copy() for w in base.get_weights()]
-    x = _images(2)
+    x = images(2)
     out = np.asarray(base(x, training=False))
     nb.features_at(base, "block2_pw_relu")
     assert len(base.layers) == n_layers and _flags(base) == flags, (

@@ -16,49 +16,31 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-import tl_helpers as tl  # noqa: E402
+from check_support import (  # noqa: E402
+    SharedModels,
+    course_mobilenet,
+    efficientnet_lite0,
+    load_keras,
+    param_count,
+)
 
 MOBILENET_CONVS = ["stem_conv", "block1_dw", "block1_pw", "block2_dw", "block2_pw",
                    "block3_dw", "block3_pw", "block4_dw", "block4_pw"]
 
 
-def _keras():
-    import keras
-
-    return keras
-
-
-def _params(weights):
-    return sum(int(np.prod(w.shape)) for w in weights)
-
-
-_SHARED = {}
+_SHARED = SharedModels(all_trainable=True)
 
 
 def _mobilenet():
     """course_mobilenet with seeded random weights, one per submission: its trainable flags
     and weights are put back before each use (the kernel keeps its copy, so it is not sent
     again), so a solution that changed them fails one check, not every later one."""
-    if "mobilenet" not in _SHARED:
-        _keras().utils.set_random_seed(0)
-        model = tl.load_backbone("course_mobilenet", weights=None)
-        _SHARED["mobilenet"] = (model, [w.copy() for w in model.get_weights()])
-    model, weights = _SHARED["mobilenet"]
-    if not model.trainable:
-        model.trainable = True
-    for layer in model.layers:
-        if not layer.trainable:
-            layer.trainable = True
-    if not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights, strict=True)):
-        model.set_weights(weights)
-    return model
+    return _SHARED.get("mobilenet", lambda: course_mobilenet(weights=None, seed=0))
 
 
 def _lite0():
     """EfficientNet-Lite0, random weights, 32x32 inputs (its real layer names and sizes)."""
-    _keras().utils.set_random_seed(0)
-    return tl.load_backbone("efficientnet_lite0", weights=None, input_shape=(32, 32, 3))
+    return efficientnet_lite0(weights=None, input_shape=(32, 32, 3), seed=0)
 
 
 _LITE0 = {}
@@ -73,11 +55,11 @@ def _shared_lite0():
 
 def _top_of(model, cut="block6d_add"):
     """The layers of ``model`` above ``cut``, as a model taking the activations at the cut."""
-    return _keras().Model(model.get_layer(cut).output, model.output, name="top")
+    return load_keras().Model(model.get_layer(cut).output, model.output, name="top")
 
 
 def _bn_layers(model):
-    keras = _keras()
+    keras = load_keras()
     return [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
 
 
@@ -94,7 +76,7 @@ def test_unfreeze_top_counts(nb, n):
         f"to top; it returned {list(returned)!r}. Hint: candidates are layers with weights that "
         "are not BatchNormalization, in the order of base_model.layers.")
     expected = sum(base.get_layer(name).count_params() for name in expected_names)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     assert actual == expected, (
         f"after unfreeze_top(base, {n}) the base has {actual:,} trainable parameters; the top "
         f"{n} convolutions hold {expected:,}. Hint: everything else (BatchNorm included) must "
@@ -119,7 +101,7 @@ def test_unfreeze_top_after_frozen_base(nb):
     base = _mobilenet()
     base.trainable = False
     nb.unfreeze_top(base, 2)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     assert actual == 864 + 12288, (
         f"after base_model.trainable = False, unfreeze_top(base, 2) left {actual:,} trainable "
         "parameters instead of 13,152. Hint: a frozen model hides the flags of its layers: set "
@@ -132,7 +114,7 @@ def test_unfreeze_top_replaces_previous_choice(nb):
     base = _mobilenet()
     nb.unfreeze_top(base, 9)
     nb.unfreeze_top(base, 2)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     assert actual == 864 + 12288, (
         f"unfreeze_top(base, 9) then unfreeze_top(base, 2) left {actual:,} trainable parameters "
         "instead of 13,152. Hint: freeze every layer that is not among the top n_layers, do not "
@@ -154,7 +136,7 @@ def test_unfreeze_top_keeps_weights(nb):
 @pytest.mark.grade_id("a04_unfreeze_top")
 def test_unfreeze_top_other_model(nb):
     """Works on any model, not only course_mobilenet"""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(0)
     inputs = keras.Input((6,))
     x = keras.layers.Dense(5, name="d1")(inputs)
@@ -168,7 +150,7 @@ def test_unfreeze_top_other_model(nb):
     assert list(returned) == ["d2", "d3"], (
         f"on a model with layers d1, bn1, act, d2, bn2, d3, unfreeze_top(model, 2) should "
         f"return ['d2', 'd3'], not {list(returned)!r}. Hint: do not hard-code layer names.")
-    assert _params(model.trainable_weights) == 4 * 5 + 4 + 4 * 3 + 3, (
+    assert param_count(model.trainable_weights) == 4 * 5 + 4 + 4 * 3 + 3, (
         "on that small model only d2 and d3 should train (BatchNorm frozen).")
 
 
@@ -179,7 +161,7 @@ LITE0_TOP = ["block7a_expand_conv", "block7a_dwconv", "block7a_project_conv", "t
 @pytest.mark.parametrize("n", [1, 4, 49], ids=["n1", "n4", "n49"])
 def test_unfreeze_top_lite0(nb, n):
     """Works on EfficientNet-Lite0: names, trainable parameters, BatchNorm frozen"""
-    keras = _keras()
+    keras = load_keras()
     base = _shared_lite0()
     candidates = [layer.name for layer in base.layers if layer.weights
                   and not isinstance(layer, keras.layers.BatchNormalization)]
@@ -191,7 +173,7 @@ def test_unfreeze_top_lite0(nb, n):
         f"{list(returned)[-3:]!r} (last ones shown). Hint: skip the layers without weights "
         "(preprocess, activations, add, pooling) and BatchNormalization layers.")
     expected = sum(base.get_layer(name).count_params() for name in expected_names)
-    actual = _params(base.trainable_weights)
+    actual = param_count(base.trainable_weights)
     trainable_bn = [layer.name for layer in _bn_layers(base) if layer.trainable]
     assert not trainable_bn, (
         f"BatchNorm layers must stay frozen while fine-tuning; on Lite0 these are trainable: "
@@ -228,9 +210,9 @@ def test_unfreeze_top_lite0_top_part(nb):
         f"on Lite0's layers above block6d_add, unfreeze_top(top, 2) should return "
         f"{LITE0_TOP[2:]}, not {list(returned)!r}.")
     expected = sum(top.get_layer(name).count_params() for name in LITE0_TOP[2:])
-    assert _params(top.trainable_weights) == expected, (
+    assert param_count(top.trainable_weights) == expected, (
         f"on Lite0's top part only {LITE0_TOP[2:]} should train ({expected:,} parameters), "
-        f"not {_params(top.trainable_weights):,}.")
+        f"not {param_count(top.trainable_weights):,}.")
 
 
 @pytest.mark.grade_id("a04_unfreeze_top")
@@ -255,7 +237,7 @@ def test_unfreeze_top_rejects_bad_n(nb, bad):
 @pytest.mark.grade_id("a04_unfreeze_top")
 def test_unfreeze_top_training_keeps_frozen_parts(nb):
     """After one training epoch: frozen layers and BatchNorm statistics are unchanged"""
-    keras = _keras()
+    keras = load_keras()
     base = _mobilenet()
     inputs = keras.Input((32, 32, 3))
     outputs = keras.layers.Dense(3, activation="softmax")(base(inputs, training=False))
@@ -285,7 +267,7 @@ def test_unfreeze_top_training_keeps_frozen_parts(nb):
 @pytest.mark.parametrize("patience", [1, 4], ids=["p1", "p4"])
 def test_early_stopping_configuration(nb, patience):
     """Monitors val_loss with the given patience and restores the best weights"""
-    keras = _keras()
+    keras = load_keras()
     stopper = nb.make_early_stopping(patience)  # stays in the kernel (a RemoteObject)
     assert _is_instance(nb, stopper, keras.callbacks.EarlyStopping), (
         f"make_early_stopping should return a keras.callbacks.EarlyStopping, not "
@@ -349,7 +331,7 @@ def test_early_stopping_rejects_bad_patience(nb, bad):
 # ---------------------------------------------------------------------------------- fine_tune
 def _tiny(seed=0):
     """A tiny base (3 conv layers, 2 BatchNorm) inside a classifier, and its data."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((8, 8, 3))
     x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="pre")(inputs)
@@ -383,7 +365,7 @@ def _lite0_top_classifier(seed=0):
 
     Its inputs are the activations at the cut (1x1x192 at 32x32 pixels), as in the notebook.
     """
-    keras = _keras()
+    keras = load_keras()
     top = _top_of(_lite0())
     inputs = keras.Input(top.input_shape[1:])
     outputs = keras.layers.Dense(3, activation="softmax", name="head")(top(inputs, training=False))
@@ -431,7 +413,7 @@ def _changed(run, name):
 @pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_returns_two_histories(nb):
     """Returns the History of each phase, with accuracy and validation curves"""
-    keras = _keras()
+    keras = load_keras()
     run = _fine_tuned(nb, 1)
     histories = run["histories"]
     assert isinstance(histories, tuple) and len(histories) == 2, (
@@ -482,7 +464,7 @@ def test_fine_tune_zero_layers_keeps_base(nb):
 @pytest.mark.grade_id("a04_fine_tune")
 def test_fine_tune_lower_learning_rate(nb):
     """Phase 2 is recompiled with Adam at head_lr / lr_divisor"""
-    keras = _keras()
+    keras = load_keras()
     run = _fine_tuned(nb, 1)
     optimizer = run["model"].optimizer
     assert isinstance(optimizer, keras.optimizers.Adam), (

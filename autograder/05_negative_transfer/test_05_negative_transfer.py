@@ -10,14 +10,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from check_support import load_keras, reference_mmd_biased  # noqa: E402
 
 import tl_helpers as tl  # noqa: E402
-
-
-def _keras():
-    import keras
-
-    return keras
 
 
 # --------------------------------------------------------------------- negative_transfer_gap
@@ -90,7 +85,7 @@ def test_gap_rejects_shape_mismatch(nb):
 
 # --------------------------------------------------------------------------- reinitialize_top
 def _tiny_model(seed=0):
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((8, 8, 1))
     x = keras.layers.Conv2D(4, 3, activation="relu", name="c1")(inputs)
@@ -118,11 +113,11 @@ def test_reinit_splits_layers(nb, n):
     """The bottom layers keep their weights bit-identically, the top n get fresh ones"""
     model = _tiny_model()
     new = nb.reinitialize_top(model, n, seed=0)
-    assert isinstance(new, _keras().Model), "reinitialize_top must return a keras.Model."
+    assert isinstance(new, load_keras().Model), "reinitialize_top must return a keras.Model."
     assert new is not model, (
         "reinitialize_top returned the input model itself; return a new model "
         "(keras.models.clone_model).")
-    keras = _keras()
+    keras = load_keras()
 
     def names(m):
         return [layer.name for layer in m.layers if not isinstance(layer, keras.layers.InputLayer)]
@@ -229,16 +224,6 @@ def test_reinit_rejects_non_int(nb, n):
 
 
 # ---------------------------------------------------------------------------------- mmd_rbf
-def _reference_mmd(x, y, sigma):
-    x, y = np.asarray(x, float), np.asarray(y, float)
-
-    def k(a, b):
-        d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
-        return np.exp(-d2 / (2 * sigma**2))
-
-    return k(x, x).mean() + k(y, y).mean() - 2 * k(x, y).mean()
-
-
 @pytest.mark.grade_id("a05_mmd")
 def test_mmd_closed_form(nb):
     """Closed-form values with a given bandwidth"""
@@ -266,7 +251,7 @@ def test_mmd_median_heuristic(nb):
     pooled = np.concatenate([x, y])
     d = np.sqrt(((pooled[:, None] - pooled[None]) ** 2).sum(-1))
     sigma = np.median(d[np.triu_indices(len(pooled), k=1)])
-    tl.check_close(nb.mmd_rbf(x, y), _reference_mmd(x, y, sigma), "mmd_rbf(x, y)", atol=1e-9,
+    tl.check_close(nb.mmd_rbf(x, y), reference_mmd_biased(x, y, sigma), "mmd_rbf(x, y)", atol=1e-9,
                    hint="sigma = median of the distances between DISTINCT rows of "
                         "concatenate([x, y]) (each pair once, the zero self-distances left out).")
 
@@ -311,7 +296,7 @@ def test_mmd_keeps_inputs(nb):
     assert np.array_equal(x, x0) and np.array_equal(y, y0), (
         "mmd_rbf changed its inputs (e.g. centred or scaled them in place).")
     tl.check_close(nb.mmd_rbf(np.array([[0], [1]]), np.array([[2], [3]]), bandwidth=1.0),
-                   _reference_mmd([[0], [1]], [[2], [3]], 1.0), "mmd_rbf of integer arrays",
+                   reference_mmd_biased([[0], [1]], [[2], [3]], 1.0), "mmd_rbf of integer arrays",
                    atol=1e-9, hint="convert inputs to float before computing.")
 
 

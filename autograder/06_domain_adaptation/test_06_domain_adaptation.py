@@ -10,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from check_support import load_keras, reference_mmd_unbiased  # noqa: E402
 
 import tl_helpers as tl  # noqa: E402
 
@@ -111,16 +112,6 @@ def test_coral_rejects_bad_inputs(nb, source, target, kwargs, name):
 
 
 # ----------------------------------------------------------------------------- mmd2_unbiased
-def _reference_mmd(x, y, sigma):
-    def k(a, b):
-        return np.exp(-((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / (2 * sigma**2))
-
-    n, m = len(x), len(y)
-    kxx, kyy = k(x, x), k(y, y)
-    return ((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy))
-            / (m * (m - 1)) - 2 * k(x, y).mean())
-
-
 @pytest.mark.grade_id("a06_mmd")
 def test_mmd_closed_form(nb):
     """Small cases computed by hand, including a negative value"""
@@ -131,7 +122,8 @@ def test_mmd_closed_form(nb):
                        "leave out the i == j pairs within each sample, keep all pairs across "
                        "the samples, and do not clip negative values at 0."))
     tl.check_close(nb.mmd2_unbiased([[0.0], [2.0]], [[1.0], [3.0], [5.0]], bandwidth=2.0),
-                   _reference_mmd(np.array([[0.0], [2.0]]), np.array([[1.0], [3.0], [5.0]]), 2.0),
+                   reference_mmd_unbiased(np.array([[0.0], [2.0]]),
+                                          np.array([[1.0], [3.0], [5.0]]), 2.0),
                    "mmd2_unbiased of samples of sizes 2 and 3", atol=1e-12,
                    hint="normalise within x by n(n-1), within y by m(m-1), across by n*m.")
 
@@ -143,7 +135,7 @@ def test_mmd_matches_reference(nb, seed, n, m, d, sigma):
     """Random samples: the estimate equals the formula"""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(n, d)), rng.normal(0.3, 1.2, size=(m, d))
-    tl.check_close(nb.mmd2_unbiased(x, y, sigma), _reference_mmd(x, y, sigma),
+    tl.check_close(nb.mmd2_unbiased(x, y, sigma), reference_mmd_unbiased(x, y, sigma),
                    f"mmd2_unbiased(x {x.shape}, y {y.shape}, {sigma})", atol=1e-10,
                    hint="k(a, b) = exp(-||a - b||^2 / (2 sigma^2)); unbiased within-sample means.")
 
@@ -186,8 +178,8 @@ def test_mmd_keeps_inputs(nb):
     assert np.array_equal(x, x_copy) and np.array_equal(y, y_copy), (
         "mmd2_unbiased changed its input arrays.")
     tl.check_close(nb.mmd2_unbiased([[0, 1], [2, 3]], [[1, 1], [0, 0]], 2),
-                   _reference_mmd(np.array([[0.0, 1.0], [2.0, 3.0]]),
-                                  np.array([[1.0, 1.0], [0.0, 0.0]]), 2.0),
+                   reference_mmd_unbiased(np.array([[0.0, 1.0], [2.0, 3.0]]),
+                                          np.array([[1.0, 1.0], [0.0, 0.0]]), 2.0),
                    "mmd2_unbiased of integer lists with an integer bandwidth", atol=1e-12,
                    hint="convert to float64 before computing (integer arithmetic truncates).")
 
@@ -217,9 +209,8 @@ def test_mmd_rejects_bad_inputs(nb, x, y, bandwidth, name):
 # gradient tapes, models, saving) run there as probes (tl_helpers.grading.probes) that return
 # raw numbers; the checks below judge them.
 def _keras_layer_name():
-    import keras
-
-    return f"{keras.layers.Layer.__module__}.{keras.layers.Layer.__qualname__}"
+    layer = load_keras().layers.Layer
+    return f"{layer.__module__}.{layer.__qualname__}"
 
 
 @pytest.mark.grade_id("a06_grl")

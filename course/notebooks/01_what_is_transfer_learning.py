@@ -268,10 +268,6 @@ assert tuple(_cut.output_shape) == (None, 64), (
 tl.check_raises(lambda: build_feature_extractor(_base, "no_such_layer"), ValueError,
                 "build_feature_extractor(base, 'no_such_layer')", match="layer_name")
 print("build_feature_extractor: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a01_build_feature_extractor", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Now build the extractor from the pretrained base and run it once over every patch.
@@ -358,10 +354,6 @@ tl.check_raises(lambda: fit_linear_head(_x, _y, C=0), ValueError, "fit_linear_he
 tl.check_raises(lambda: fit_linear_head(_x, np.zeros(60, int)), ValueError,
                 "fit_linear_head with one class", match="y_train")
 print("fit_linear_head: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a01_fit_linear_head", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # With **5 labelled patches per class** (50 images) and the fixed test set:
@@ -448,10 +440,6 @@ tl.check_close(_curve[5], [1.0, 1.0], "accuracies on a perfectly separable toy t
 tl.check_raises(lambda: label_efficiency_curve(_feats[:10], _small, [2], [0]), ValueError,
                 "label_efficiency_curve with too few feature rows", match="features")
 print("label_efficiency_curve: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a01_label_efficiency_curve", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The budgets go from 5 labels per class to the full training set, two seeds each. The linear
@@ -653,10 +641,6 @@ tl.check_close([_gaps[5], _gaps[10]], [0.2, 0.025], "transfer_gap(toy, 't', 's')
 tl.check_raises(lambda: transfer_gap(_toy, "t", "nope"), ValueError,
                 "transfer_gap(toy, 't', 'nope')", match="baseline")
 print("transfer_gap: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a01_transfer_gap", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # What did this notebook measure?
@@ -872,13 +856,5 @@ answers = {"q1": "b", "q2": "c", "q3": "a", "q4": "c", "q5": "a", "q6": "b", "q7
 ### END SOLUTION
 
 # %% [tests] a01_quiz points=7
-_expected = {f"q{i}" for i in range(1, 8)}
-assert set(answers) == _expected, (
-    f"answer every question: answers should have the keys {sorted(_expected)}, "
-    f"it has {sorted(answers)}")
-assert all(v in ("a", "b", "c") for v in answers.values()), "each answer is 'a', 'b' or 'c'"
+tl.check_quiz(answers, questions=7)
 print("knowledge check: all questions answered")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a01_quiz", points=7, namespace=globals())
-### END HIDDEN TESTS

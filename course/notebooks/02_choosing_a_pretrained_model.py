@@ -301,10 +301,6 @@ tl.check_close(_card["size_mb"], os.path.getsize(_path) / 1e6,
 assert _card["file_format"] == ".keras", (
     f"file_format of {_path.name!r} should be '.keras'.")
 print("compute_model_card: sanity checks passed.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_model_card", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The cards of our candidates, side by side, with what the published model cards
@@ -463,10 +459,6 @@ tl.check_raises(lambda: measure_latency(_net, _image, n_runs=0),
                 ValueError, "measure_latency(..., n_runs=0)", match="n_runs",
                 hint="check n_runs >= 1 before timing anything.")
 print(f"measure_latency: sanity checks passed ({_ms:.1f} ms).")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_measure_latency", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Measure the model the way you will deploy it
@@ -665,10 +657,6 @@ tl.check_raises(lambda: detect_framework(_files / "vectors.bin"), ValueError,
                 "detect_framework('vectors.bin')", match="vectors.bin",
                 hint="an unknown extension must raise a ValueError whose message names the file.")
 print("detect_framework: sanity checks passed.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_detect_framework", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Every file of the folder, through your detector:
@@ -792,10 +780,6 @@ assert _front == ["small", "big"], (
     f"'bloated' is dominated by 'big' (less accurate, larger and slower), so the front of the "
     f"toy table is ['small', 'big'], in table order. Got {_front}.")
 print("pareto_front: sanity checks passed.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_pareto_front", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %%
 front = pareto_front(table)
@@ -861,10 +845,6 @@ assert _pick == "small", f"only 'small' fits 5 MB and 5 ms; got {_pick!r}."
 assert pick_under_budget(_toy, max_mb=0.5, max_ms=100.0) is None, (
     "no toy model fits 0.5 MB: return None, not the closest model.")
 print("pick_under_budget: sanity checks passed.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_pick_under_budget", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The microscope's firmware leaves room for a model file of `MAX_MB` megabytes, and the board
@@ -1071,10 +1051,6 @@ assert _good > _bad, (
     f"features that encode the labels should score higher than pure noise; got "
     f"{_good:.3f} (informative) vs {_bad:.3f} (noise). Check the sign of each term.")
 print(f"logme: sanity checks passed (informative {_good:.3f} > noise {_bad:.3f}).")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_logme", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Two properties you can check with your own function: LogME does not change when the features
@@ -1233,13 +1209,5 @@ answers = {"q1": "b", "q2": "a", "q3": "b", "q4": "a", "q5": "b", "q6": "c"}
 ### END SOLUTION
 
 # %% [tests] a02_quiz points=5
-assert isinstance(answers, dict), "answers must be a dict such as {\"q1\": \"a\", ...}"
-assert set(answers) == {"q1", "q2", "q3", "q4", "q5", "q6"}, (
-    "answer all six questions: answers = {\"q1\": ..., \"q2\": ..., ..., \"q6\": ...}")
-assert all(v in ("a", "b", "c") for v in answers.values()), (
-    "each answer must be one of \"a\", \"b\" or \"c\" (lower case)")
+tl.check_quiz(answers, questions=6)
 print("knowledge check: all six questions answered.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a02_quiz", points=5, namespace=globals())
-### END HIDDEN TESTS

@@ -306,10 +306,6 @@ assert not _wrong, f"these layers have the wrong trainable flag: {_wrong}"
 tl.check_raises(lambda: freeze_until(_probe, "block9a_add"), ValueError,
                 "freeze_until(base, 'block9a_add')", match="layer_name")
 print("freeze_until: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_freeze_until", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Part 2 - Count trainable and non-trainable parameters (2 points)
@@ -363,10 +359,6 @@ _tiny.layers[0].trainable = False
 assert tuple(count_params(_tiny)) == (6, 21), (
     f"after freezing the Dense layer the counts should be (6, 21), not {count_params(_tiny)}")
 print("count_params: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_count_params", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # With both functions: where you put the cut decides how much of the network trains. Cut
@@ -466,10 +458,6 @@ tl.check_close(count_params(_model)[0], 1280 * 3 + 3, "trainable parameters",
 tl.check_raises(lambda: build_transfer_model(_base, 1), ValueError,
                 "build_transfer_model(base, num_classes=1)", match="num_classes")
 print("build_transfer_model: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_build_transfer_model", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Train the head for 10 epochs on the 10 labelled patches per class, and check what the frozen
@@ -604,10 +592,6 @@ tl.check_close(float(_model.optimizer.learning_rate), 0.01, "the new optimizer's
                rtol=1e-4)
 tl.check_type(_counts, tuple, "move_cut(...)")
 print("move_cut: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_move_cut", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Why recompiling matters, measured
@@ -713,10 +697,6 @@ tl.check_close(_cut(x_train[:5]), np.mean(keras.Model(
 tl.check_raises(lambda: features_at(base_model, "block8a"), ValueError,
                 "features_at(base, 'block8a')", match="layer_name")
 print("features_at: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_features_at", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Now the measurement. We cut EfficientNet-Lite0 after the stem, after blocks 2, 3, 4, 5 and 6,
@@ -973,13 +953,5 @@ answers = {"q1": "b", "q2": "a", "q3": "c", "q4": "a", "q5": "b", "q6": "c"}
 ### END SOLUTION
 
 # %% [tests] a03_quiz points=5
-_expected = {f"q{i}" for i in range(1, 7)}
-assert set(answers) == _expected, (
-    f"answer every question: answers should have the keys {sorted(_expected)}, "
-    f"it has {sorted(answers)}")
-assert all(v in ("a", "b", "c") for v in answers.values()), "each answer is 'a', 'b' or 'c'"
+tl.check_quiz(answers, questions=6)
 print("knowledge check: all questions answered")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a03_quiz", points=5, namespace=globals())
-### END HIDDEN TESTS

@@ -251,10 +251,6 @@ tl.check_close(sum(int(np.prod(w.shape)) for w in _probe.trainable_weights),
 tl.check_raises(lambda: unfreeze_top(_probe, 99), ValueError, "unfreeze_top(lite0, 99)",
                 match="n_layers")
 print("unfreeze_top: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a04_unfreeze_top", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Explorer: how many layers to unfreeze?
@@ -354,10 +350,6 @@ assert _stopper.restore_best_weights, (
 tl.check_raises(lambda: make_early_stopping(0), ValueError, "make_early_stopping(0)",
                 match="patience")
 print("make_early_stopping: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a04_early_stopping", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Part 3 - Two-phase fine-tuning (4 points)
@@ -462,10 +454,6 @@ assert not np.array_equal(_base.get_layer("block4_pw").get_weights()[0], _top), 
 tl.check_close(float(_model.optimizer.learning_rate), 1e-3, "phase-2 learning rate",
                rtol=1e-4, hint="recompile phase 2 with Adam(head_lr / lr_divisor).")
 print("fine_tune: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a04_fine_tune", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### One fine-tuning run, phase by phase
@@ -815,10 +803,6 @@ tl.check_close([_lrs.get(k, np.nan) for k in "abc"], [2.5e-4, 5e-4, 1e-3],
 tl.check_raises(lambda: layerwise_learning_rates(["a"], 1e-3, 1.5), ValueError,
                 "decay=1.5", match="decay")
 print("layerwise_learning_rates: visible checks pass")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a04_layerwise_lrs", points=3, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Keras' `fit` has one learning rate per optimizer, so training with a learning rate per layer
@@ -976,13 +960,5 @@ answers = {"q1": "b", "q2": "c", "q3": "a", "q4": "b", "q5": "a", "q6": "c", "q7
 ### END SOLUTION
 
 # %% [tests] a04_quiz points=5
-_expected = {f"q{i}" for i in range(1, 9)}
-assert set(answers) == _expected, (
-    f"answer every question: answers should have the keys {sorted(_expected)}, "
-    f"it has {sorted(answers)}")
-assert all(v in ("a", "b", "c") for v in answers.values()), "each answer is 'a', 'b' or 'c'"
+tl.check_quiz(answers, questions=8)
 print("knowledge check: all questions answered")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a04_quiz", points=5, namespace=globals())
-### END HIDDEN TESTS

@@ -120,10 +120,6 @@ tl.check_raises(lambda: negative_transfer_gap(85.0, 0.6), ValueError,
                 "negative_transfer_gap(85.0, 0.6)", match="transfer_acc",
                 hint="accuracies are fractions in [0, 1]; name the bad argument in the message.")
 print("negative_transfer_gap: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a05_transfer_gap", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## The source and target domains
@@ -288,10 +284,6 @@ tl.check_raises(lambda: reinitialize_top(_net, 6), ValueError,
                 "reinitialize_top(model, 6) (the model has 5 weighted layers)",
                 match="n_layers")
 print("reinitialize_top: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a05_reinit_top", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## The similarity sweep
@@ -494,10 +486,6 @@ tl.check_raises(lambda: mmd_rbf(np.zeros(5), np.zeros((5, 1))), ValueError,
                 "mmd_rbf(1-D x, y)", match="x",
                 hint="x must be 2-D (samples, features); name the argument in the message.")
 print("mmd_rbf: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a05_mmd", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # We compare the **source model's features** (the 32 outputs of its global-average-pooling
@@ -615,10 +603,6 @@ assert detect_negative_transfer([0.60], [0.61], margin=0.02) is False, (
 tl.check_raises(lambda: detect_negative_transfer([0.5], [0.5, 0.6]), ValueError,
                 "detect_negative_transfer with lengths 1 and 2")
 print("detect_negative_transfer: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a05_detect", points=2, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Detect, then mitigate
@@ -761,13 +745,5 @@ answers = {"q1": "b", "q2": "b", "q3": "c", "q4": "a", "q5": "b"}
 ### END SOLUTION
 
 # %% [tests] a05_quiz points=5
-assert isinstance(answers, dict), "answers must be a dict such as {\"q1\": \"a\", ...}"
-assert set(answers) == {"q1", "q2", "q3", "q4", "q5"}, (
-    "answer all five questions: answers = {\"q1\": ..., \"q2\": ..., ..., \"q5\": ...}")
-assert all(v in ("a", "b", "c") for v in answers.values()), (
-    "each answer must be one of \"a\", \"b\" or \"c\" (lower case)")
+tl.check_quiz(answers, questions=5)
 print("knowledge check: all five questions answered.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a05_quiz", points=5, namespace=globals())
-### END HIDDEN TESTS

@@ -227,10 +227,6 @@ tl.check_close(_aligned.mean(axis=0), _t.mean(axis=0), "the mean of the aligned 
 tl.check_raises(lambda: coral(np.zeros(5), _t), ValueError, "coral(1-D source, target)",
                 match="source", hint="source must be 2-D; name the argument in the message.")
 print("coral: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a06_coral", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### CORAL on the blurred digits, three seeds
@@ -351,10 +347,6 @@ assert mmd2_unbiased(_a, _b + 2.0, 1.0) > mmd2_unbiased(_a, _b + 1.0, 1.0) > 0.0
 tl.check_raises(lambda: mmd2_unbiased(_a[:1], _b, 1.0), ValueError, "mmd2_unbiased(1 row, y)",
                 match="x", hint="the unbiased estimate needs at least 2 rows per sample.")
 print("mmd2_unbiased: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a06_mmd", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### How big is the shift, and does CORAL close it?
@@ -659,10 +651,6 @@ assert GradientReversal.from_config(_layer.get_config()).scale == 0.5, (
 tl.check_raises(lambda: GradientReversal(scale=-1.0), ValueError, "GradientReversal(scale=-1)",
                 match="scale", hint="refuse a negative scale and name the argument.")
 print("GradientReversal: the visible checks pass.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a06_grl", points=4, namespace=globals())
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## DANN on a synthetic shift: rotated two moons
@@ -877,13 +865,5 @@ answers = {"q1": "a", "q2": "b", "q3": "b", "q4": "c", "q5": "a"}
 ### END SOLUTION
 
 # %% [tests] a06_quiz points=5
-assert isinstance(answers, dict), "answers must be a dict such as {\"q1\": \"a\", ...}"
-assert set(answers) == {"q1", "q2", "q3", "q4", "q5"}, (
-    "answer all five questions: answers = {\"q1\": ..., \"q2\": ..., ..., \"q5\": ...}")
-assert all(v in ("a", "b", "c") for v in answers.values()), (
-    "each answer must be one of \"a\", \"b\" or \"c\" (lower case)")
+tl.check_quiz(answers, questions=5)
 print("knowledge check: all five questions answered.")
-### BEGIN HIDDEN TESTS
-from tl_helpers.grading import grade_cell
-grade_cell("a06_quiz", points=5, namespace=globals())
-### END HIDDEN TESTS
