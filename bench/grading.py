@@ -41,12 +41,14 @@ from tl_course.startup import skip_slow_imports  # noqa: E402
 
 skip_slow_imports()  # as tl-course does
 
-from tl_helpers.grading import batch, course, simulate  # noqa: E402
+from tl_course import course, simulate  # noqa: E402
+from tl_course.batch import grade_submissions  # noqa: E402
+from tl_course.options import GradeOptions  # noqa: E402
 
 
 def floor_seconds(root: Path, name: str, work: Path, repeats: int = 2) -> float:
     """Median seconds of a sandboxed kernel that runs only the setup cell."""
-    from tl_course.notebook_grader import _Kernel
+    from tl_course.graded_kernel import GradedKernel
     from tl_course.worker import sandbox_visibility
 
     release = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
@@ -56,8 +58,8 @@ def floor_seconds(root: Path, name: str, work: Path, repeats: int = 2) -> float:
     for i in range(repeats):
         folder = work / f"floor-{name}-{i}"
         start = time.perf_counter()
-        kernel = _Kernel(folder, {"hide": hide, "keep": keep, "env": {}, "isolate": None,
-                                  "call_timeout": 30, "memory_limit_bytes": 0})
+        kernel = GradedKernel(folder, {"hide": hide, "keep": keep, "env": {}, "isolate": None,
+                                       "call_timeout": 30, "memory_limit_bytes": 0})
         kernel.start()
         kernel.run(setup, 300)
         kernel.stop()
@@ -72,10 +74,10 @@ def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fas
         for i in range(students):
             target = klass / f"student{i:02d}" / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(simulate._strip_hidden_tests(source), target)
+            nbformat.write(simulate.strip_hidden_tests(source), target)
     start = time.perf_counter()
-    report = batch.grade_submissions(klass, root, jobs=jobs, fast=fast,
-                                     out=work / f"grades_{name}_{jobs}_{fast}")
+    report = grade_submissions(klass, root, GradeOptions(jobs=jobs, fast=fast),
+                               out=work / f"grades_{name}_{jobs}_{fast}")
     seconds = time.perf_counter() - start
     graded = [r for r in report.results if r.status == "graded"]
     return {"s_per_submission": round(seconds / students, 1),

@@ -15,7 +15,10 @@ import nbformat
 import pytest
 from grading_support import make_mini_course
 
-from tl_course import batch, simulate
+from tl_course import simulate
+from tl_course.batch import grade_submissions
+from tl_course.options import GradeOptions
+from tl_course.results import GradeReport, SubmissionResult
 
 POINTS = {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
 FULL = sum(POINTS.values())
@@ -44,23 +47,23 @@ def graded(tmp_path_factory):
     simulate.make_class(root, klass)
     victim = klass / "solution" / "00_mini" / "00_mini.ipynb"
     source = nbformat.read(root / "source" / "00_mini" / "00_mini.ipynb", as_version=4)
-    vandal = simulate.inject_after(simulate._strip_hidden_tests(source), None,
+    vandal = simulate.inject_after(simulate.strip_hidden_tests(source), None,
                                    VANDAL.format(victim=str(victim)))
     (klass / "vandal" / "00_mini").mkdir(parents=True)
     nbformat.write(vandal, klass / "vandal" / "00_mini" / "00_mini.ipynb")
     before = _checksums(klass)
-    options = {"jobs": 2, "cell_timeout": 6, "memory_limit_gb": 1.0, "submission_timeout": 300}
-    first = batch.grade_submissions(klass, root, out=base / "grades1", **options)
+    options = GradeOptions(jobs=2, cell_timeout=6, memory_limit_gb=1.0, submission_timeout=300)
+    first = grade_submissions(klass, root, options, out=base / "grades1")
     after_first = _checksums(klass)
     again = base / "again"  # a second run over part of the class (time)
     for student in REGRADED:
         shutil.copytree(klass / student, again / student)
-    second = batch.grade_submissions(again, root, out=base / "grades2", **options)
+    second = grade_submissions(again, root, options, out=base / "grades2")
     return {"root": root, "class": klass, "base": base, "first": first, "second": second,
             "before": before, "after_first": after_first, "after_second": _checksums(klass)}
 
 
-def _by_student(report: batch.GradeReport) -> dict[str, batch.SubmissionResult]:
+def _by_student(report: GradeReport) -> dict[str, SubmissionResult]:
     return {r.student: r for r in report.results}
 
 

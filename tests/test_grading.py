@@ -1,4 +1,4 @@
-"""Grading building blocks: authoring, the in-kernel runner, scans, course commands, collect."""
+"""Grading building blocks: the in-kernel runner, scans, course commands, collect."""
 
 from __future__ import annotations
 
@@ -12,64 +12,14 @@ import nbformat
 import pytest
 from grading_support import ROOT, make_mini_course
 
-from tl_course import authoring, batch, commands, course, scan
+from tl_course import commands, course, scan
+from tl_course.collect import collect
 from tl_helpers.grading.kernel import GradingSetupError
 
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory):
     return make_mini_course(tmp_path_factory.mktemp("mini") / "course")
-
-
-# ----------------------------------------------------------------------------- authoring
-def test_parse_cells_sets_nbgrader_metadata():
-    nb = authoring.parse_cells(textwrap.dedent("""\
-        # %% [markdown]
-        # # Title
-        #
-        # text
-        # %% [setup]
-        x = 1
-        # %% [answer] a01_f
-        def f():
-            ### BEGIN SOLUTION
-            return 1
-            ### END SOLUTION
-        # %% [tests] a01_f points=2.5
-        assert f() == 1
-        # %%
-        y = 2
-        """))
-    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code", "code"]
-    assert nb.cells[0].source == "# Title\n\ntext"
-    setup, answer, tests, plain = (c.metadata.get("nbgrader") for c in nb.cells[1:])
-    assert setup == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
-                     "solution": False}
-    assert answer["grade_id"] == "a01_f_answer" and answer["solution"] and not answer["locked"]
-    assert tests["grade_id"] == "a01_f" and tests["points"] == 2.5 and tests["locked"]
-    assert plain is None
-
-
-@pytest.mark.parametrize("text,match", [
-    ("# %% [quiz]\nx", "unknown cell tag"),
-    ("# %% [tests] a01\nx", "points=N"),
-    ("# %% [answer]\nx", "GRADE_ID"),
-    ("# %% [answer] a\nx\n# %% [answer] a\ny", "used twice"),
-    ("x = 1\n# %%\ny", "before the first"),
-])
-def test_parse_cells_rejects_bad_headers(text, match):
-    with pytest.raises(authoring.CellSyntaxError, match=match):
-        authoring.parse_cells(text)
-
-
-def test_build_notebook_only_writes_changes(tmp_path):
-    script = tmp_path / "n.py"
-    script.write_text("# %%\nx = 1\n")
-    out = tmp_path / "out" / "n.ipynb"
-    assert authoring.build_notebook(script, out) is True
-    assert authoring.build_notebook(script, out) is False
-    with pytest.raises(FileNotFoundError, match="script"):
-        authoring.build_notebook(tmp_path / "missing.py", out)
 
 
 # ----------------------------------------------------------------------------- scans
@@ -107,21 +57,6 @@ def test_hidden_fingerprints_leave_out_lines_students_are_given(tmp_path):
         "error", ename="KeyboardInterrupt", evalue="",
         traceback=["----> 2     keras.utils.set_random_seed(seed)"])])
     assert scan.leaking_cells(nbformat.v4.new_notebook(cells=[traceback]), fingerprints) == []
-
-
-def test_unchanged_course_cells_get_the_long_timeout(tmp_path):
-    from nbgrader.preprocessors import Execute
-    from traitlets.config.loader import PyFileConfigLoader
-
-    text = batch._config_text("c = get_config()\nc.Execute.timeout = 60\n", tmp_path, None,
-                              ["results = run_experiment()"])
-    (tmp_path / "nbgrader_config.py").write_text(text)
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
-    execute = Execute(config=config)
-    cell = nbformat.v4.new_code_cell
-    assert execute._get_timeout(cell("results = run_experiment()\n")) == batch.COURSE_CELL_TIMEOUT
-    assert execute._get_timeout(cell("results = run_experiment(); cheat()")) == 60
-    assert execute._get_timeout(cell("while True: pass")) == 60
 
 
 def test_grade_cell_without_setup_cell_says_what_to_do():
@@ -233,7 +168,7 @@ def test_collect_reads_an_lms_zip_with_a_wrapper_folder(mini, tmp_path):
         zf.writestr("export/ann/00_mini/my work (1).ipynb", nbformat.writes(source))
         zf.writestr("export/bob/00_mini/00_mini.ipynb", "{not json")
         zf.writestr("export/bob/99_unknown/x.ipynb", nbformat.writes(source))
-    subs, problems = batch.collect(archive, mini, tmp_path / "work")
+    subs, problems = collect(archive, mini, tmp_path / "work")
     by = {(s.student, s.assignment): s for s in subs}
     assert problems == []
     assert by[("ann", "00_mini")].errors == []
@@ -246,17 +181,17 @@ def test_collect_refuses_unsafe_archives_and_bad_names(mini, tmp_path):
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("../../escape.ipynb", "{}")
-    subs, problems = batch.collect(archive, mini, tmp_path / "work")
+    subs, problems = collect(archive, mini, tmp_path / "work")
     assert subs == [] and "'..' component" in problems[0]  # the entry is skipped, reported
     assert not (tmp_path.parent / "escape.ipynb").exists()
     folder = tmp_path / "class"
     _write_nb(folder / "bad name!" / "00_mini" / "00_mini.ipynb")
     _write_nb(folder / "ok" / "00_mini" / "00_mini.ipynb")
-    subs, problems = batch.collect(folder, mini, tmp_path / "work2")
+    subs, problems = collect(folder, mini, tmp_path / "work2")
     assert [s.student for s in subs] == ["ok"]
     assert "letters, digits" in problems[0]
     with pytest.raises(FileNotFoundError, match="submissions"):
-        batch.collect(tmp_path / "nowhere", mini, tmp_path / "work3")
+        collect(tmp_path / "nowhere", mini, tmp_path / "work3")
 
 
 def test_cli_grade_reports_a_missing_folder(mini, capsys):
@@ -269,29 +204,6 @@ def test_cli_grade_reports_a_missing_folder(mini, capsys):
 def test_repository_is_a_course_directory():
     assert course.find_course_root(ROOT) == ROOT
     assert (ROOT / "nbgrader_config.py").exists()
-
-
-def test_gradebook_templates_take_the_schema_version_from_the_course_gradebook(mini, tmp_path,
-                                                                                monkeypatch):
-    """A template gradebook gets the course gradebook's schema version; nbgrader does not run
-    ``alembic heads`` for it (a 3.5 s subprocess per assignment and grading run)."""
-    import sqlite3
-
-    import nbgrader.api
-
-    def no_alembic() -> str:
-        raise AssertionError("nbgrader ran alembic for a template gradebook")
-
-    monkeypatch.setattr(nbgrader.api, "get_alembic_version", no_alembic)
-    template = tmp_path / "template.db"
-    template.write_bytes(batch._template_gradebook(mini, "00_mini", tmp_path / "work"))
-    version = "SELECT version_num FROM alembic_version"
-    with sqlite3.connect(mini / "gradebook.db") as course_db, sqlite3.connect(template) as db:
-        assert db.execute(version).fetchall() == course_db.execute(version).fetchall()
-        assert db.execute("SELECT name FROM assignment").fetchall() == [("00_mini",)]
-        # solutions never travel in a template
-        assert db.execute("SELECT count(*) FROM source_cell WHERE locked = 0 AND source != ''"
-                          ).fetchone() == (0,)
 
 
 def test_grading_processes_skip_the_slow_optional_iri_parser():

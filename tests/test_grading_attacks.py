@@ -20,9 +20,12 @@ import nbformat
 import pytest
 from grading_support import make_mini_course
 
-from tl_course import batch
+from tl_course.batch import grade_submissions
 from tl_course.notebook_grader import grade_notebook
+from tl_course.options import GradeOptions
+from tl_course.results import SubmissionResult
 from tl_course.sandbox import SANDBOX_UID_BASE, namespaces_available
+from tl_course.staging import kernel_fields
 from tl_course.worker import sandbox_visibility
 
 needs_namespaces = pytest.mark.skipif(
@@ -295,14 +298,14 @@ def graded_class(mini, tmp_path_factory):
     (klass / "shadow" / "00_mini" / "tl_helpers" / "__init__.py").write_text(
         "def start_assignment(*a, **k):\n    print('2.0')\n")
     before = _digest(klass)
-    report = batch.grade_submissions(klass, mini, jobs=2, out=out, cell_timeout=30)
+    report = grade_submissions(klass, mini, GradeOptions(jobs=2, cell_timeout=30), out=out)
     csv_text = (out / "grades.csv").read_text()
     time.sleep(7)  # the daemon's moment
     return {"report": report, "before": before, "after": _digest(klass), "out": out,
             "csv": csv_text, "mini": mini, "klass": klass}
 
 
-def _results(graded_class) -> dict[str, batch.SubmissionResult]:
+def _results(graded_class) -> dict[str, SubmissionResult]:
     return {r.student: r for r in graded_class["report"].results}
 
 
@@ -365,9 +368,7 @@ def test_a_checker_starts_its_first_submissions_kernel_as_it_starts(mini, box, t
     starts before importing TensorFlow serves its first submission (no kernel start there)."""
     from tl_course import worker
 
-    options = {"kernel_env": {}, "isolate": None, "call_timeout": batch.CALL_TIMEOUT,
-               "memory_limit_gb": 4.0}
-    fields = batch._kernel_fields(sandbox_visibility(mini), box, options)
+    fields = kernel_fields(sandbox_visibility(mini), box, GradeOptions())
     release = mini / "release" / "00_mini" / "00_mini.ipynb"
     assert release.is_file()
     worker._start_ahead({"release": str(release), "sandbox_dir": str(box / "ahead"), **fields})
@@ -388,7 +389,7 @@ def test_a_kernel_started_ahead_serves_one_submission_that_begins_with_the_setup
     """The checker starts the next submission's kernel early and runs the release's setup cell
     in it. It is used only by a submission whose first code cell is that setup cell, and a
     submission graded alongside it cannot see it."""
-    from tl_course.notebook_grader import WarmKernel, kernel_options
+    from tl_course.graded_kernel import WarmKernel, kernel_options
 
     hide, keep = sandbox_visibility(mini)
     hide = [*hide, box]  # as in tl-course grade: the sandboxes' folder is hidden from kernels

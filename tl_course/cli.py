@@ -161,12 +161,14 @@ def missing_grader_packages() -> list[str]:
 
 
 def _grade(root: Path, args) -> int:
-    from tl_course import batch
+    from tl_course.batch import grade_submissions
+    from tl_course.options import GradeOptions
 
-    report = batch.grade_submissions(
-        args.submissions, root, jobs=args.jobs, out=args.out, cell_timeout=args.cell_timeout,
+    options = GradeOptions(
+        jobs=args.jobs, cell_timeout=args.cell_timeout,
         submission_timeout=args.submission_timeout, memory_limit_gb=args.memory_limit,
         fast=not args.full, isolate=False if args.no_sandbox else None)
+    report = grade_submissions(args.submissions, root, options, out=args.out)
     print(report.summary_text())
     return report.exit_code
 
