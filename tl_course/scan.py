@@ -72,7 +72,9 @@ def scan_notebook(nb: nbformat.NotebookNode, trusted_sources: Iterable[str]) -> 
 
 
 def hidden_fingerprints(tests_dir: Path, min_length: int = 24, public: str = "") -> list[str]:
-    r"""Distinctive lines of the hidden test files (used to spot them in a notebook's output).
+    r"""Distinctive lines of the hidden test files and of the support module they share
+    (``autograder/check_support.py``, which holds reference implementations), used to spot them
+    in a notebook's output.
 
     Lines that also occur in ``public`` (the course code students are given) are left out: a
     traceback that quotes the notebook's own ``keras.utils.set_random_seed(seed)`` is no leak.
@@ -86,8 +88,14 @@ def hidden_fingerprints(tests_dir: Path, min_length: int = 24, public: str = "")
         >>> hidden_fingerprints(folder, min_length=10, public="assert secret_answer(3) == 42")
         []
     """
+    from tl_course.hidden_checks import SUPPORT_MODULE
+
+    paths = sorted(Path(tests_dir).glob("*.py"))
+    support = Path(tests_dir).parent / SUPPORT_MODULE
+    if support.is_file():
+        paths.append(support)
     lines: dict[str, None] = {}
-    for path in sorted(Path(tests_dir).glob("*.py")):
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
             if (len(text) >= min_length and not text.startswith(("import ", "from ", "#"))

@@ -66,8 +66,10 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
     Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
     if ahead:
         _start_ahead(ahead)
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ.setdefault("TL_PROGRESS", "0")
+    from tl_helpers import config
+
+    config.quiet_tensorflow(force=True)
+    os.environ.setdefault("TL_PROGRESS", "0")  # read by config.show_progress()
     os.environ.setdefault("MPLBACKEND", "Agg")
     if threads:
         os.environ.update(kernel_thread_env(threads))
