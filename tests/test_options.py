@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from tl_course.options import CALL_TIMEOUT, GradeOptions
+from tl_course.options import GradeOptions
+from tl_helpers import config
 
 
 def test_defaults_are_the_command_lines():
@@ -14,7 +15,7 @@ def test_defaults_are_the_command_lines():
     assert (options.jobs, options.cell_timeout, options.submission_timeout,
             options.memory_limit_gb, options.fast, options.isolate) == (1, None, 900, 4.0,
                                                                         True, None)
-    assert options.call_timeout == CALL_TIMEOUT
+    assert options.call_timeout == config.CALL_TIMEOUT
     assert options.threads == 0 and options.kernel_env == {}  # one job: no thread limit
     with pytest.raises(dataclasses.FrozenInstanceError):
         options.jobs = 2

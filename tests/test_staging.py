@@ -17,7 +17,6 @@ from tl_course.batch import grade_submissions
 from tl_course.collect import Submission
 from tl_course.options import GradeOptions
 from tl_course.staging import (
-    COURSE_CELL_TIMEOUT,
     SUPPORT_MODULE,
     cell_grade_id,
     cell_timeout_of,
@@ -30,6 +29,7 @@ from tl_course.staging import (
     staging_config,
     template_gradebook,
 )
+from tl_helpers.config import COURSE_CELL_TIMEOUT
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -64,6 +63,7 @@ from tl_course.verify import (
     verify_records,
     zero_flagged,
 )
+from tl_helpers import config
 
 __all__ = ["GradeOptions", "SubmissionResult", "GradeReport", "grade_submissions", "run_jobs"]
 
@@ -175,7 +175,7 @@ def _start_checkers(count: int, *, threads: int, ahead: dict | None = None
     first starts a kernel for the submission it will grade first, see ``worker.warm_up``)."""
     import multiprocessing
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the checkers inherit it at start
+    config.quiet_tensorflow()  # the checkers inherit it at start
     pool = ProcessPoolExecutor(max_workers=max(1, count),
                                mp_context=multiprocessing.get_context("spawn"),
                                initializer=worker.warm_up, initargs=(threads, ahead))
@@ -229,5 +229,5 @@ def run_jobs(specs: list[tuple[int, dict]], *, processes: int, threads: int,
 def _progress(total: int) -> Any:
     from tqdm.auto import tqdm
 
-    disable = os.environ.get("TL_PROGRESS", "1") == "0"
+    disable = not config.show_progress()
     return tqdm(total=total, desc="grading", unit="submission", disable=disable)

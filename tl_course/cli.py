@@ -135,10 +135,12 @@ def _add_grade_parser(sub, course_help: str) -> None:
                        help="where grades.csv and summary.txt go (default: <course>/grades)")
     grade.add_argument("--cell-timeout", type=int, default=None,
                        help="seconds one cell may run (default: the course's nbgrader_config.py)")
-    grade.add_argument("--submission-timeout", type=int, default=900,
-                       help="seconds one submission may take in all (default 900)")
-    grade.add_argument("--memory-limit", type=float, default=4.0,
-                       help="GiB one submission's kernel may use before it is stopped (default 4)")
+    grade.add_argument("--submission-timeout", type=int, default=config.SUBMISSION_TIMEOUT,
+                       help="seconds one submission may take in all "
+                            f"(default {config.SUBMISSION_TIMEOUT})")
+    grade.add_argument("--memory-limit", type=float, default=config.MEMORY_LIMIT_GB,
+                       help="GiB one submission's kernel may use before it is stopped "
+                            f"(default {config.MEMORY_LIMIT_GB:g})")
     grade.add_argument("--full", action="store_true",
                        help="run every cell, the course's experiments included (slower; feedback "
                             "with every plot). Default: fast mode, which skips the course's "

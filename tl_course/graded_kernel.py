@@ -29,6 +29,7 @@ import nbformat
 
 from tl_course.kernel_link import KernelLink
 from tl_course.sandbox import SandboxedKernel
+from tl_helpers import config
 
 __all__ = ["GradedKernel", "WarmKernel", "MemoryWatch", "kernel_options", "setup_source",
            "MAX_OUTPUT_CHARS"]
@@ -39,7 +40,8 @@ MAX_OUTPUT_CHARS = 2**20
 
 def kernel_options(*, hide: list[Path] = (), keep: list[Path] = (),
                    env: dict[str, str] | None = None, isolate: bool | None = None,
-                   call_timeout: float = 30.0, memory_limit_bytes: int = 4 * 2**30) -> dict:
+                   call_timeout: float = config.CALL_TIMEOUT,
+                   memory_limit_bytes: int = int(config.MEMORY_LIMIT_GB * 2**30)) -> dict:
     """The options of a submission's kernel (see :func:`tl_course.notebook_grader.grade_notebook`),
     as one dict.
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tl_helpers import config
 from tl_helpers.grading import wire
 from tl_helpers.grading.exceptions import WireError, first_line
 from tl_helpers.grading.keras_models import (
@@ -71,7 +72,8 @@ class KernelLink:
     """
 
     def __init__(self, client: Any, exchange: Path, *, interrupt: Callable[[], None],
-                 owner: tuple[int, int] | None = None, call_timeout: float = 30.0) -> None:
+                 owner: tuple[int, int] | None = None,
+                 call_timeout: float = config.CALL_TIMEOUT) -> None:
         self.client = client
         self.exchange = Path(exchange)
         self.interrupt = interrupt
@@ -351,15 +353,15 @@ def recompile(model: Any, text: Any) -> None:
     """Compile ``model`` as the call recompiled the notebook's copy (its compile config, read
     in Keras's safe mode: built-in optimizers, losses and metrics only)."""
     try:
-        config = json.loads(text) if type(text) is str else []
+        settings = json.loads(text) if type(text) is str else []
     except ValueError:
-        config = []
-    if config is None:  # recompiled into no compile at all
+        settings = []
+    if settings is None:  # recompiled into no compile at all
         return
-    if type(config) is not dict:
+    if type(settings) is not dict:
         raise WireError("the compile settings that came back are not a JSON object")
     try:
-        model.compile_from_config(config)
+        model.compile_from_config(settings)
     except Exception as error:  # noqa: BLE001 - what the notebook sent, refused as data
         raise WireError(
             f"the model was recompiled with settings the grader cannot rebuild safely "

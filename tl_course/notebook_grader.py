@@ -36,11 +36,10 @@ from tl_course.fast_mode import skippable_cells
 from tl_course.graded_kernel import GradedKernel, WarmKernel, kernel_options
 from tl_course.hidden_checks import CellOutcome, HiddenChecks
 from tl_course.proxy import NotebookProxy
+from tl_helpers import config
 
-__all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_notebook",
-           "MAX_KERNEL_STARTS"]
+__all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_notebook"]
 
-MAX_KERNEL_STARTS = 4
 SKIPPED_NOTE = ("[tl-course] skipped while grading: the course's own experiment, unchanged "
                 "(run it yourself to see its output)\n")
 
@@ -101,8 +100,10 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                    tests_dir: Path, *, sandbox_dir: Path, fast: bool = True,
                    hide: list[Path] = (), keep: list[Path] = (),
                    env: dict[str, str] | None = None, isolate: bool | None = None,
-                   cell_timeout: float = 60.0, course_cell_timeout: float = 300.0,
-                   call_timeout: float = 30.0, checks_per_cell_s: float = 120.0,
+                   cell_timeout: float = config.CELL_TIMEOUT,
+                   course_cell_timeout: float = config.COURSE_CELL_TIMEOUT,
+                   call_timeout: float = config.CALL_TIMEOUT,
+                   checks_per_cell_s: float = config.CHECKS_PER_CELL_TIMEOUT,
                    memory_limit_bytes: int = 4 * 2**30,
                    submission_timeout: float | None = None,
                    checks: HiddenChecks | None = None, warm: WarmKernel | None = None,
@@ -237,12 +238,12 @@ def _run_cell(kernel: GradedKernel, index: int, timeout: float, ran: list[int],
         _, probe = kernel.run("1", 10.0)
         if probe == "ok":
             return outputs, status
-    if kernel.starts >= MAX_KERNEL_STARTS:
+    if kernel.starts >= config.MAX_KERNEL_STARTS:
         kernel.stop()
         return outputs, status
     kernel.start()
     for i in ran:
-        _, again = kernel.run(nb.cells[i].source, 300.0)
+        _, again = kernel.run(nb.cells[i].source, config.COURSE_CELL_TIMEOUT)
         if again not in ("ok", "error"):
             kernel.stop()
             break

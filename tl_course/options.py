@@ -22,10 +22,9 @@ import numbers
 import os
 from dataclasses import dataclass
 
-__all__ = ["CALL_TIMEOUT", "GradeOptions"]
+from tl_helpers import config
 
-# Seconds one call of a hidden check into the notebook may run.
-CALL_TIMEOUT = 30.0
+__all__ = ["GradeOptions"]
 
 
 def _is_integer(value: object) -> bool:
@@ -57,11 +56,11 @@ class GradeOptions:
 
     jobs: int = 1
     cell_timeout: int | None = None
-    submission_timeout: int = 900
-    memory_limit_gb: float = 4.0
+    submission_timeout: int = config.SUBMISSION_TIMEOUT
+    memory_limit_gb: float = config.MEMORY_LIMIT_GB
     fast: bool = True
     isolate: bool | None = None
-    call_timeout: float = CALL_TIMEOUT
+    call_timeout: float = config.CALL_TIMEOUT
 
     def __post_init__(self) -> None:
         if not _is_integer(self.jobs) or self.jobs < 1:

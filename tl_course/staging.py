@@ -33,21 +33,21 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from tl_course import course, scan
+from tl_course.hidden_checks import SUPPORT_MODULE
+from tl_helpers import config as settings  # (``config`` here is the course's nbgrader config)
 
 if TYPE_CHECKING:
     from tl_course.collect import Submission
     from tl_course.options import GradeOptions
 
-__all__ = ["COURSE_CELL_TIMEOUT", "SUPPORT_MODULE", "CourseSnapshot", "snapshot_course",
+__all__ = ["CourseSnapshot", "snapshot_course",
            "require_released", "template_gradebook", "staging_config", "cell_grade_id",
            "restore_course_cells", "cell_timeout_of", "max_score", "job_spec", "kernel_fields"]
 
-# Seconds a code cell of the course's own, unchanged (an experiment that trains models) may run:
-# the per-cell timeout is meant for the student's code, and one such cell can take a minute on a
-# quiet machine and several on a busy one. The submission timeout still bounds the whole run.
-COURSE_CELL_TIMEOUT = 300
-# The helper module the hidden tests of every assignment share (autograder/check_support.py).
-SUPPORT_MODULE = "check_support.py"
+# A code cell of the course's own, unchanged (an experiment that trains models), may run
+# config.COURSE_CELL_TIMEOUT seconds: the per-cell timeout is meant for the student's code, and
+# one such cell can take a minute on a quiet machine and several on a busy one. The submission
+# timeout still bounds the whole run.
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def snapshot_course(root: Path, assignments: list[str], work: Path, *, sandboxes
                     visibility: tuple[list[Path], list[Path]]) -> CourseSnapshot:
     """Read what grading needs before any student code runs, into the grader's private folder
     ``work/private`` (which no kernel can read): release copies, hidden tests (with the shared
-    :data:`SUPPORT_MODULE`), gradebook templates."""
+    :data:`~tl_course.hidden_checks.SUPPORT_MODULE`), gradebook templates."""
     config = (root / "course" / "nbgrader_config.py").read_text(encoding="utf-8")
     private = work / "private"
     sources, releases, template_db = {}, {}, {}
@@ -175,8 +175,8 @@ def staging_config(course_config: str, staging: Path, cell_timeout: float | None
     """The course's nbgrader configuration, pointed at a staging course.
 
     Cells whose source is one of ``course_cells`` (unchanged course code) get
-    ``COURSE_CELL_TIMEOUT`` seconds (or the cell timeout, if longer); every other cell gets the
-    configured cell timeout.
+    ``config.COURSE_CELL_TIMEOUT`` seconds (or the cell timeout, if longer); every other cell
+    gets the configured cell timeout.
     """
     lines = [
         course_config,
@@ -191,7 +191,7 @@ def staging_config(course_config: str, staging: Path, cell_timeout: float | None
             "import hashlib as _hashlib",
             f"_COURSE_CELLS = set({digests!r})",
             "_CELL_TIMEOUT = c.Execute.timeout",
-            f"_COURSE_TIMEOUT = max({COURSE_CELL_TIMEOUT}, _CELL_TIMEOUT)",
+            f"_COURSE_TIMEOUT = max({settings.COURSE_CELL_TIMEOUT}, _CELL_TIMEOUT)",
             "def _timeout_for(cell):",
             "    digest = _hashlib.sha256(cell.source.strip().encode('utf-8')).hexdigest()",
             "    return _COURSE_TIMEOUT if digest in _COURSE_CELLS else _CELL_TIMEOUT",
@@ -236,11 +236,12 @@ def restore_course_cells(nb: nbformat.NotebookNode, source: nbformat.NotebookNod
 
 
 def cell_timeout_of(config: str, override: float | None) -> float:
-    """The per-cell timeout: ``override``, else the course configuration's, else 60 s."""
+    """The per-cell timeout: ``override``, else the course configuration's, else
+    :data:`tl_helpers.config.CELL_TIMEOUT`."""
     if override:
         return float(override)
     match = re.search(r"c\.Execute\.timeout\s*=\s*(\d+)", config)
-    return float(match.group(1)) if match else 60.0
+    return float(match.group(1)) if match else float(settings.CELL_TIMEOUT)
 
 
 def max_score(nb: nbformat.NotebookNode) -> float:
@@ -265,7 +266,7 @@ def job_spec(sub: Submission, snapshot: CourseSnapshot, options: GradeOptions, *
         "sandbox_dir": str(box), "fast": options.fast,
         **kernel_fields(snapshot.visibility, snapshot.sandboxes, options),
         "cell_timeout": cell_timeout_of(snapshot.config, options.cell_timeout),
-        "course_cell_timeout": COURSE_CELL_TIMEOUT,
+        "course_cell_timeout": settings.COURSE_CELL_TIMEOUT,
         "submission_timeout": options.submission_timeout,
     }
 
