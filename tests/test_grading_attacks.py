@@ -9,7 +9,6 @@ and grades stay byte-identical, a flagged cell scores 0 pending review.
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import os
@@ -18,108 +17,24 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_support import make_mini_course
+from grading_support import (
+    MINI_SOLUTION,
+    cell_scores,
+    grade_mini,
+    mini_release,
+    with_answers,
+)
 
 from tl_course.batch import grade_submissions
-from tl_course.notebook_grader import grade_notebook
 from tl_course.options import GradeOptions
 from tl_course.results import SubmissionResult
 from tl_course.sandbox import SANDBOX_UID_BASE, namespaces_available
-from tl_course.staging import kernel_fields
-from tl_course.worker import sandbox_visibility
 
 needs_namespaces = pytest.mark.skipif(
     not namespaces_available(),
     reason="needs Linux namespaces (root and unshare): the grader runs unsandboxed here")
 
 HIDDEN_LINE = "add(0.5, 0.25) should be 0.75"  # a message only the hidden checks hold
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return make_mini_course(tmp_path_factory.mktemp("attacks") / "course")
-
-
-@pytest.fixture
-def box():
-    """A folder for sandboxes outside pytest's temporary folders (pytest keeps their parent at
-    mode 0700, which the kernel's own user could not enter)."""
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="tl-test-sandbox-"))
-    folder.chmod(0o711)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _release(mini: Path) -> nbformat.NotebookNode:
-    return nbformat.read(mini / "release" / "00_mini" / "00_mini.ipynb", as_version=4)
-
-
-def _with_answers(mini: Path, answers: dict[str, str], after_setup: str = ""
-                  ) -> nbformat.NotebookNode:
-    nb = copy.deepcopy(_release(mini))
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    if after_setup:
-        nb.cells.insert(2, nbformat.v4.new_code_cell(after_setup))
-    return nb
-
-
-SOLUTION = {
-    "m_add_answer": "def add(a, b):\n    return a + b\n",
-    "m_scale_answer": ("def scale(values, factor):\n    if factor is None:\n"
-                       "        raise ValueError('factor must be a number')\n"
-                       "    return [v * factor for v in values]\n"),
-    "m_quiz_answer": "answers = {'q1': 'b', 'q2': 'c'}\n",
-}
-
-
-def _grade(mini: Path, box: Path, nb: nbformat.NotebookNode, **options):
-    hide, keep = sandbox_visibility(mini)
-    options.setdefault("cell_timeout", 30)
-    return grade_notebook(nb, _release(mini), mini / "autograder" / "00_mini",
-                          sandbox_dir=box / "kernel", hide=hide, keep=keep, **options)
-
-
-def _scores(graded) -> dict[str, float]:
-    """The scores per cell (printed with the grader's notes and errors: shown on failure)."""
-    print("\n".join(c.summary() for c in graded.cells.values()), graded.notes)
-    for i, cell in enumerate(graded.notebook.cells):
-        errors = [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", [])
-                  if o.get("output_type") == "error"]
-        if errors:
-            print(f"cell {i}: {errors}")
-    return {g: c.score for g, c in graded.cells.items()}
-
-
-def _answer_ids(mini: Path) -> None:
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in _release(mini).cells
-           if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
-    assert ids == list(SOLUTION), ids
-
-
-def test_honest_solution_and_stub(mini, box):
-    _answer_ids(mini)
-    assert _scores(_grade(mini, box, _with_answers(mini, SOLUTION))) == {
-        "m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
-    assert _scores(_grade(mini, box, _release(mini))) == {
-        "m_add": 0.0, "m_scale": 0.0, "m_quiz": 0.0}
-
-
-def test_partial_credit_names_failed_checks_never_their_code(mini, box):
-    answers = dict(SOLUTION, m_scale_answer="def scale(values, factor):\n"
-                   "    return [v * factor for v in values]\n",
-                   m_quiz_answer="answers = {'q1': 'b', 'q2': 'a'}\n")
-    graded = _grade(mini, box, _with_answers(mini, answers))
-    assert _scores(graded) == {"m_add": 2.0, "m_scale": 2.25, "m_quiz": 1.0}
-    text = graded.cells["m_scale"].summary() + graded.cells["m_quiz"].summary()
-    assert "failed: scale rejects factor=None with a ValueError naming the argument" in text
-    assert "failed: knowledge check [q2]: q2 is not right yet" in text
-    assert "nb.scale" not in text and "pytest.raises" not in text
 
 
 LIAR = {
@@ -152,8 +67,8 @@ LIAR_PLAIN = {
 
 
 def test_objects_that_lie_earn_nothing_their_plain_values_do_not(mini, box):
-    liar = _scores(_grade(mini, box, _with_answers(mini, LIAR)))
-    plain = _scores(_grade(mini, box, _with_answers(mini, LIAR_PLAIN)))
+    liar = cell_scores(grade_mini(mini, box, with_answers(mini, LIAR)))
+    plain = cell_scores(grade_mini(mini, box, with_answers(mini, LIAR_PLAIN)))
     # scale's plain behaviour (returns [], raises ValueError for None) earns 2 of 4 checks
     assert liar == plain == {"m_add": 0.0, "m_scale": 1.5, "m_quiz": 0.0}
 
@@ -167,8 +82,8 @@ ip.input_transformers_post.append(forge)
 
 
 def test_rewriting_every_cell_and_call_forges_nothing(mini, box):
-    graded = _grade(mini, box, _with_answers(mini, SOLUTION, after_setup=FORGER))
-    assert _scores(graded) == {"m_add": 0.0, "m_scale": 0.0, "m_quiz": 0.0}
+    graded = grade_mini(mini, box, with_answers(mini, MINI_SOLUTION, after_setup=FORGER))
+    assert cell_scores(graded) == {"m_add": 0.0, "m_scale": 0.0, "m_quiz": 0.0}
 
 
 @needs_namespaces
@@ -189,7 +104,7 @@ def test_the_kernel_sees_no_hidden_test_gradebook_or_grader_setting(mini, box):
         "print('env', sorted(os.environ))\n"
         "print('popen', os.popen('cat " + str(hidden) + " 2>&1; ps ax').read())\n"
         "print('uid', os.getuid())\n")
-    graded = _grade(mini, box, _with_answers(mini, SOLUTION, after_setup=snoop))
+    graded = grade_mini(mini, box, with_answers(mini, MINI_SOLUTION, after_setup=snoop))
     text = "".join(o.get("text", "") for o in graded.notebook.cells[2].outputs)
     assert "listing" in text and "uid" in text, text
     assert HIDDEN_LINE not in text and "secret" not in text and "grade_id" not in text
@@ -199,7 +114,7 @@ def test_the_kernel_sees_no_hidden_test_gradebook_or_grader_setting(mini, box):
     processes = text.split("PID TTY")[1].split("uid")[0].strip().splitlines()[1:]
     assert processes[0].split()[0] == "1" and "ipykernel_launcher" in processes[0]
     assert len(processes) <= 4, processes  # the kernel, the shell and ps: nothing of the grader
-    assert _scores(graded) == {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
+    assert cell_scores(graded) == {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
 
 
 DAEMON = """
@@ -229,8 +144,8 @@ def test_a_daemon_dies_with_the_kernel(mini, box, tmp_path, isolate):
     victim = shared / "grades.csv"
     victim.write_text("alice,17\n")
     victim.chmod(0o666)
-    nb = _with_answers(mini, SOLUTION, after_setup=DAEMON.format(victim=str(victim)))
-    _grade(mini, box, nb, isolate=isolate)
+    nb = with_answers(mini, MINI_SOLUTION, after_setup=DAEMON.format(victim=str(victim)))
+    grade_mini(mini, box, nb, isolate=isolate)
     time.sleep(7)
     if isolate:
         assert victim.read_text() == "alice,17\n"
@@ -242,22 +157,6 @@ def test_a_daemon_dies_with_the_kernel(mini, box, tmp_path, isolate):
         assert left == []
     else:
         assert victim.read_text() == "pwned"
-
-
-def test_a_hung_cell_is_stopped_and_the_rest_graded(mini, box):
-    nb = _with_answers(mini, SOLUTION, after_setup="import time\nwhile True:\n    "
-                       "try:\n        time.sleep(0.01)\n    except BaseException:\n        pass\n")
-    graded = _grade(mini, box, nb, cell_timeout=5)
-    assert _scores(graded) == {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
-    assert "left out" in graded.notes[0]
-
-
-def test_a_call_past_its_limit_fails_that_check_only(mini, box):
-    slow = dict(SOLUTION, m_add_answer="import time\ndef add(a, b):\n"
-                "    if a == 2:\n        time.sleep(60)\n    return a + b\n")
-    graded = _grade(mini, box, _with_answers(mini, slow), call_timeout=3)
-    assert _scores(graded) == {"m_add": 1.0, "m_scale": 3.0, "m_quiz": 2.0}
-    assert "interrupted" in graded.cells["m_add"].summary()
 
 
 # ----------------------------------------------------------------- a class, end to end
@@ -279,16 +178,16 @@ def graded_class(mini, tmp_path_factory):
         "    try:\n        sqlite3.connect(db).execute('UPDATE grade SET auto_score = 99')\n"
         "    except Exception:\n        pass\n")
     students = {
-        "honest": _with_answers(mini, SOLUTION),
-        "stub": _release(mini),
-        "liar": _with_answers(mini, LIAR),
-        "vandal": _with_answers(mini, SOLUTION, after_setup=vandal),
-        "daemon": _with_answers(mini, SOLUTION, after_setup=DAEMON.format(
+        "honest": with_answers(mini, MINI_SOLUTION),
+        "stub": mini_release(mini),
+        "liar": with_answers(mini, LIAR),
+        "vandal": with_answers(mini, MINI_SOLUTION, after_setup=vandal),
+        "daemon": with_answers(mini, MINI_SOLUTION, after_setup=DAEMON.format(
             victim=str(out / "grades.csv"))),
-        "flagged": _with_answers(mini, dict(SOLUTION, m_scale_answer="import pytest\n"
-                                            + SOLUTION["m_scale_answer"])),
-        "zoë": _with_answers(mini, SOLUTION),
-        "shadow": _release(mini),
+        "flagged": with_answers(mini, dict(MINI_SOLUTION, m_scale_answer="import pytest\n"
+                                            + MINI_SOLUTION["m_scale_answer"])),
+        "zoë": with_answers(mini, MINI_SOLUTION),
+        "shadow": mini_release(mini),
     }
     for student, nb in students.items():
         folder = klass / student / "00_mini"
@@ -361,68 +260,3 @@ def test_class_feedback_shows_each_cells_score_and_failed_checks_readably(graded
     assert "m_scale: 2/4 hidden checks passed, 1.5 of 3 points" in text
     assert "failed: scale multiplies every value [0]" in text
     assert "/tmp/tl-grade-" not in page and "/tmp/tl-sandboxes-" not in page
-
-
-def test_a_checker_starts_its_first_submissions_kernel_as_it_starts(mini, box, tmp_path):
-    """``tl-course grade`` hands each checker the kernel fields of the run: the kernel it
-    starts before importing TensorFlow serves its first submission (no kernel start there)."""
-    from tl_course import worker
-
-    fields = kernel_fields(sandbox_visibility(mini), box, GradeOptions())
-    release = mini / "release" / "00_mini" / "00_mini.ipynb"
-    assert release.is_file()
-    worker._start_ahead({"release": str(release), "sandbox_dir": str(box / "ahead"), **fields})
-    try:
-        outcome = worker.grade_job({
-            "notebook": nbformat.writes(_with_answers(mini, SOLUTION)), "release": str(release),
-            "tests_dir": str(mini / "autograder" / "00_mini"), "checks_tmp": str(tmp_path),
-            "sandbox_dir": str(box / "job"), "fast": True, "cell_timeout": 30, **fields})
-    finally:
-        worker.stop_warm()
-    assert outcome["ok"], outcome
-    assert outcome["timings"]["kernel_start"] < 0.05  # the kernel started ahead served it
-    assert {g: c[0] for g, c in outcome["cells"].items()} == {"m_add": 2.0, "m_scale": 3.0,
-                                                             "m_quiz": 2.0}
-
-
-def test_a_kernel_started_ahead_serves_one_submission_that_begins_with_the_setup(mini, box):
-    """The checker starts the next submission's kernel early and runs the release's setup cell
-    in it. It is used only by a submission whose first code cell is that setup cell, and a
-    submission graded alongside it cannot see it."""
-    from tl_course.graded_kernel import WarmKernel, kernel_options
-
-    hide, keep = sandbox_visibility(mini)
-    hide = [*hide, box]  # as in tl-course grade: the sandboxes' folder is hidden from kernels
-    options = kernel_options(hide=hide, keep=keep)
-    full = {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
-
-    def grade(nb, warm=None):
-        return grade_notebook(nb, _release(mini), mini / "autograder" / "00_mini",
-                              sandbox_dir=box / "kernel", hide=hide, keep=keep,
-                              cell_timeout=30, warm=warm)
-
-    warm = WarmKernel.start(_release(mini), box / "warm", options)
-    graded = grade(_with_answers(mini, SOLUTION), warm)
-    assert graded.timings["kernel_start"] < 0.05  # no kernel was started: the early one served
-    assert _scores(graded) == full
-    assert warm.kernel.box is None and not (box / "warm" / "kernel-1").exists()  # stopped
-
-    if namespaces_available():  # a kernel started ahead is invisible to the one being graded
-        other = WarmKernel.start(_release(mini), box / "warm", options)
-        spy = ("import os\nothers = [p for p in os.listdir('/proc') if p.isdigit()]\n"
-               f"print('visible', os.path.exists({str(box / 'warm')!r}), len(others))")
-        try:
-            outputs = grade(_with_answers(mini, SOLUTION, after_setup=spy)).notebook.cells[2]
-            printed = "".join(o.get("text", "") for o in outputs.get("outputs", []))
-            assert "visible False" in printed, printed
-            assert int(printed.split()[-1]) <= 3, printed  # its own sandbox's processes only
-        finally:
-            other.stop()
-
-    # own code before the setup cell: the early kernel is stopped, a fresh one runs everything
-    warm = WarmKernel.start(_release(mini), box / "warm", options)
-    mine = _with_answers(mini, SOLUTION)
-    mine.cells.insert(1, nbformat.v4.new_code_cell("import sys\nsys.modules.pop('json', None)"))
-    graded = grade(mine, warm)
-    assert graded.timings["kernel_start"] > 0 and warm.kernel.box is None
-    assert _scores(graded) == full

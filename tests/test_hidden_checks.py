@@ -114,3 +114,24 @@ def test_course_checks_use_the_course_support_module(name):
     files = hidden_files(ROOT / "autograder" / name)
     assert files[-1] == ROOT / "autograder" / SUPPORT_MODULE
     assert all(f.name.startswith("test_") for f in files[:-1])
+
+
+def test_hidden_checks_get_a_tmp_path_wherever_their_folder_is(tmp_path):
+    """A checker process gives its checks a folder that does not exist yet (one per process):
+    checks that write files to ``tmp_path`` must still pass (they failed with
+    FileNotFoundError in ``tl-course grade`` while ``validate`` passed)."""
+    tests = tmp_path / "autograder"
+    tests.mkdir()
+    (tests / "test_files.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.grade_id("g_files")
+        def test_reads_back_a_file(nb, tmp_path):
+            path = tmp_path / "x.txt"
+            path.write_text("hello")
+            assert nb.size(path) == 5
+    """))
+    checks = HiddenChecks(tests, basetemp=tmp_path / "checks-tmp" / "1234")
+    outcome = checks.run("g_files", type("Nb", (), {"size": staticmethod(
+        lambda path: len(Path(path).read_text()))})())
+    assert [c.passed for c in outcome.checks] == [True], outcome.summary()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_support import make_mini_course
 
 from tl_course.batch import grade_submissions
 from tl_course.collect import Submission
@@ -30,11 +29,6 @@ from tl_course.staging import (
     template_gradebook,
 )
 from tl_helpers.config import COURSE_CELL_TIMEOUT
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    return make_mini_course(tmp_path_factory.mktemp("staging") / "course")
 
 
 def _notebook(root: Path, folder: str) -> nbformat.NotebookNode:

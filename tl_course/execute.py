@@ -51,7 +51,8 @@ def run_notebook(path: Path, *, cwd: Path | None = None, timeout: int = 120,
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:
-        raise ValueError(f"{path} is not a readable notebook ({error}).") from None
+        raise ValueError(f"Argument `path` must be a readable notebook ({error}). "
+                         f"Received: {path}") from None
     tool_environment()
     env = {"TL_HEADLESS": "1", **(env or {})}
     saved = {k: os.environ.get(k) for k in env}

@@ -100,11 +100,14 @@ def submission_checks(sub: Submission, result: SubmissionResult,
 
 
 def guarded_files(root: Path) -> dict[Path, bytes]:
-    """The files that decide grades: the grading code, hidden tests, configuration, notebooks."""
+    """The files that decide grades: the grading code (both packages), hidden tests,
+    configuration, notebooks."""
+    import tl_course
     import tl_helpers
 
-    package = Path(tl_helpers.__file__).resolve().parent
-    files = [p for p in package.rglob("*.py")]
+    files = []
+    for package in (tl_helpers, tl_course):
+        files += Path(package.__file__).resolve().parent.rglob("*.py")
     for part in ("autograder", "source", "release", "course"):
         folder = root / part
         if folder.is_dir():

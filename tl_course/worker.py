@@ -26,7 +26,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-__all__ = ["warm_up", "grade_job", "sandbox_visibility", "kernel_thread_env"]
+__all__ = ["warm_up", "start_ahead", "stop_warm", "grade_job", "sandbox_visibility",
+           "kernel_thread_env"]
 
 _CHECKS: dict[str, Any] = {}
 _WARM: dict[str, Any] = {}  # "kernel": the WarmKernel started for the next submission
@@ -65,7 +66,7 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
     skip_slow_imports()
     Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
     if ahead:
-        _start_ahead(ahead)
+        start_ahead(ahead)
     from tl_helpers import config
 
     config.quiet_tensorflow(force=True)
@@ -99,7 +100,7 @@ def _kernel_options(job: dict) -> dict:
                           memory_limit_bytes=job["memory_limit_bytes"])
 
 
-def _start_ahead(job: dict) -> None:
+def start_ahead(job: dict) -> None:
     """Start the kernel of a checker's first submission (a failure only means it starts its
     own kernel later, as ever)."""
     import nbformat
