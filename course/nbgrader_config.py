@@ -3,7 +3,7 @@
 The repository root is the course directory: source/ holds the instructor notebooks, release/
 the generated student versions. gradebook.db, submitted/, autograded/ and feedback/ are created
 there by nbgrader and ignored by git. `tl-course grade` runs each student in a private copy of
-this configuration (see tl_course/batch.py) and merges the verified scores back.
+this configuration (see tl_course/staging.py) and merges the verified scores back.
 """
 c = get_config()  # noqa: F821
 

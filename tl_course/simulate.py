@@ -6,7 +6,7 @@ notebooks, so the class exercises the real assignments::
     python -m tl_course.simulate build/demo_class        # every assignment
     tl-course grade build/demo_class --jobs 2
 
-:data:`EXPECTED` says what a fair grader must do with each student; ``tests/test_grading.py``
+:data:`EXPECTED` says what a fair grader must do with each student; ``tests/test_batch.py``
 asserts it and ``make demo`` prints the table.
 
 Example:
