@@ -34,10 +34,10 @@ os.environ.setdefault("TL_PROGRESS", "0")
 
 import nbformat  # noqa: E402
 
+from tl_course import course  # noqa: E402
 from tl_course.hidden_checks import HiddenChecks  # noqa: E402
 from tl_course.notebook_grader import grade_notebook  # noqa: E402
 from tl_course.worker import sandbox_visibility  # noqa: E402
-from tl_helpers.grading import course  # noqa: E402
 
 
 class PeakMemory(threading.Thread):
