@@ -308,3 +308,10 @@ def test_collect_refuses_unsafe_archives_and_bad_names(mini, tmp_path):
     assert "letters, digits" in problems[0]
     with pytest.raises(FileNotFoundError, match="submissions"):
         collect(tmp_path / "nowhere", mini, tmp_path / "work3")
+
+
+def test_a_file_that_is_not_a_zip_is_refused_naming_the_argument(root, tmp_path):
+    (tmp_path / "grades.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(ValueError, match=r"Argument `submissions` must be a folder or a \.zip; "
+                                         r"this file is neither\. Received: .*grades\.pdf"):
+        collect(tmp_path / "grades.pdf", root, tmp_path / "work")

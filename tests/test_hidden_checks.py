@@ -135,3 +135,13 @@ def test_hidden_checks_get_a_tmp_path_wherever_their_folder_is(tmp_path):
     outcome = checks.run("g_files", type("Nb", (), {"size": staticmethod(
         lambda path: len(Path(path).read_text()))})())
     assert [c.passed for c in outcome.checks] == [True], outcome.summary()
+
+
+def test_bad_folders_and_unknown_grade_ids_are_named(tmp_path):
+    with pytest.raises(HiddenChecksError, match=r"Argument `tests_dir` must hold hidden test "
+                                                r"files \(test_\*\.py\); it holds none"):
+        HiddenChecks(tmp_path)
+    checks = HiddenChecks(_job(tmp_path, 1), basetemp=tmp_path / "tmp")
+    with pytest.raises(HiddenChecksError, match=r"no check is marked grade_id\('g_nope'\)\. "
+                                                r"Received: grade_id='g_nope'"):
+        checks.run("g_nope", _nb(1))

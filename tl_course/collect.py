@@ -87,7 +87,8 @@ def safe_extract(archive: Path, target: Path) -> list[str]:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ValueError(f"{archive} is not a readable zip archive: {error}") from error
+        raise ValueError(f"Argument `submissions` must be a readable zip archive ({error}). "
+                         f"Received: {archive}") from error
     with zf:
         folders: list[tuple[str, tuple[str, ...], bool]] = []  # name, path, is an entry
         files: dict[tuple[str, ...], list[tuple[str, zipfile.ZipInfo]]] = {}
@@ -216,7 +217,8 @@ def collect(submissions: Path, root: Path, work: Path) -> tuple[list[Submission]
     from_zip = submissions.is_file()
     if from_zip:
         if not zipfile.is_zipfile(submissions):
-            raise ValueError(f"{submissions} is neither a folder nor a zip archive.")
+            raise ValueError(f"Argument `submissions` must be a folder or a .zip; this file is "
+                             f"neither. Received: {submissions}")
         problems += safe_extract(submissions, work / "unzipped")
         base = find_class_folder(work / "unzipped", assignments)
     else:

@@ -61,7 +61,8 @@ def find_course_root(start: Path | None = None) -> Path:
             return folder
     raise FileNotFoundError(
         f"No tl-course course directory at or above {here}. Run the command from the course "
-        "repository (it has course/notebooks/ and autograder/) or pass --course PATH."
+        "repository (it has course/notebooks/ and autograder/) or pass --course PATH. "
+        f"Received: start={start}"
     )
 
 
@@ -75,7 +76,8 @@ def check_assignment(root: Path, name: str) -> str:
     known = list_assignments(root)
     if name not in known:
         raise ValueError(
-            f"Unknown assignment {name!r}.{suggest(name, known)} Known assignments: "
+            f"Argument `assignment` must be an assignment of the course.{suggest(name, known)} "
+            f"Known assignments: "
             f"{', '.join(known) or 'none'}. Received: assignment={name!r}"
         )
     return name

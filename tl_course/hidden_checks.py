@@ -178,7 +178,8 @@ class HiddenChecks:
         self.tests_dir = Path(tests_dir).resolve()
         self.files = sorted(str(p) for p in self.tests_dir.glob("test_*.py"))
         if not self.files:
-            raise HiddenChecksError(f"No hidden test files (test_*.py) in {self.tests_dir}.")
+            raise HiddenChecksError(f"Argument `tests_dir` must hold hidden test files "
+                                    f"(test_*.py); it holds none. Received: {self.tests_dir}")
         self.support_dir = self.tests_dir.parent  # where SUPPORT_MODULE is, if there is one
         self.basetemp = Path(basetemp) if basetemp else Path(tempfile.mkdtemp(prefix="tl-checks-"))
         # pytest makes --basetemp itself but not its parents: a missing parent would fail every
@@ -240,6 +241,7 @@ class HiddenChecks:
                                     + " | ".join(collector.collect_errors))
         outcome = CellOutcome(grade_id, 0.0, collector.results)
         if not collector.results:
-            raise HiddenChecksError(f"no hidden check is marked grade_id({grade_id!r}) in "
-                                    f"{self.tests_dir}")
+            raise HiddenChecksError(f"Argument `grade_id` must name a graded cell of the "
+                                    f"hidden checks in {self.tests_dir}; no check is marked "
+                                    f"grade_id({grade_id!r}). Received: grade_id={grade_id!r}")
         return outcome
