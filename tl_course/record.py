@@ -27,7 +27,7 @@ from tl_course import course, scan
 from tl_course.collect import Submission
 from tl_course.results import GradeReport, SubmissionResult
 from tl_course.staging import CourseSnapshot, max_score, staging_config
-from tl_course.verify import submission_checks, zero_flagged
+from tl_course.verify import flagged_cells, submission_checks, zero_flagged
 
 __all__ = ["record_outcome", "record_gradebook", "write_feedback", "readable_feedback",
            "write_reports", "FEEDBACK_STYLE"]
@@ -81,19 +81,22 @@ def record_gradebook(root: Path, results: list[SubmissionResult]) -> None:
             Gradebook(f"sqlite:///{root / 'gradebook.db'}", "tl-course") as gb:
         warnings.simplefilter("ignore")
         for r in results:
-            if r.status != "graded":
-                continue
-            named = {g for g in r.cells for f in r.review if f.startswith(f"{g}:")}
-            whole = any(not any(f.startswith(f"{g}:") for g in r.cells) for f in r.review)
-            gb.update_or_create_student(r.student)
-            submission = gb.update_or_create_submission(r.assignment, r.student)
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    if grade.name in r.cells:
-                        grade.auto_score = r.cells[grade.name][0]
-                        grade.manual_score = None
-                        grade.needs_manual_grade = whole or grade.name in named
-            gb.db.commit()
+            if r.status == "graded":
+                _store_scores(gb, r, needs_review=flagged_cells(r))
+
+
+def _store_scores(gb, result: SubmissionResult, needs_review: set[str]) -> None:
+    """Write ``result``'s cell scores into the open gradebook ``gb``; the cells in
+    ``needs_review`` are marked as needing a manual grade."""
+    gb.update_or_create_student(result.student)
+    submission = gb.update_or_create_submission(result.assignment, result.student)
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            if grade.name in result.cells:
+                grade.auto_score = result.cells[grade.name][0]
+                grade.manual_score = None
+                grade.needs_manual_grade = grade.name in needs_review
+    gb.db.commit()
 
 
 def write_feedback(root: Path, staging: Path, sub: Submission, result: SubmissionResult,
@@ -107,14 +110,7 @@ def write_feedback(root: Path, staging: Path, sub: Submission, result: Submissio
     verified.write_bytes(template_db)
     with warnings.catch_warnings(), Gradebook(f"sqlite:///{verified}", "tl-course") as gb:
         warnings.simplefilter("ignore")
-        gb.update_or_create_student(sub.student)
-        submission = gb.update_or_create_submission(sub.assignment, sub.student)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                if grade.name in result.cells:
-                    grade.auto_score = result.cells[grade.name][0]
-                    grade.needs_manual_grade = False
-        gb.db.commit()
+        _store_scores(gb, result, needs_review=set())
     api = course.nbgrader_api(staging, db_url=f"sqlite:///{verified}")
     with course.in_folder(staging):
         outcome = api.generate_feedback(sub.assignment, sub.student, force=True)

@@ -30,7 +30,7 @@ from tl_course.collect import Submission
 from tl_course.results import GradeReport, SubmissionResult
 from tl_course.staging import CourseSnapshot, cell_grade_id
 
-__all__ = ["flag_cells", "zero_flagged", "submission_checks", "guarded_files",
+__all__ = ["flag_cells", "flagged_cells", "zero_flagged", "submission_checks", "guarded_files",
            "restore_guarded", "check_originals", "verify_records"]
 
 
@@ -52,12 +52,26 @@ def flag_cells(nb: nbformat.NotebookNode, findings: list[str]) -> list[str]:
     return flags
 
 
-def zero_flagged(result: SubmissionResult) -> None:
-    """A flagged cell scores 0 until a person decides (a flag naming no cell: every cell)."""
+def flagged_cells(result: SubmissionResult) -> set[str]:
+    """The graded cells a review flag names ("<grade_id>: ..."); every cell when a flag names
+    none (it concerns the whole submission).
+
+    Example:
+        >>> r = SubmissionResult("ann", "a", cells={"t1": (2, 2), "t2": (1, 2)},
+        ...                      review=["t2: cell 3 uses pytest (0 points until reviewed)"])
+        >>> sorted(flagged_cells(r))
+        ['t2']
+    """
     named = {g for g in result.cells for f in result.review if f.startswith(f"{g}:")}
     whole = any(not any(f.startswith(f"{g}:") for g in result.cells) for f in result.review)
+    return set(result.cells) if whole else named
+
+
+def zero_flagged(result: SubmissionResult) -> None:
+    """A flagged cell scores 0 until a person decides (a flag naming no cell: every cell)."""
+    flagged = flagged_cells(result)
     for grade_id, (_, maximum) in list(result.cells.items()):
-        if whole or grade_id in named:
+        if grade_id in flagged:
             result.cells[grade_id] = (0.0, maximum)
     result.score = round(sum(s for s, _ in result.cells.values()), 2)
     result.max_score = sum(p for _, p in result.cells.values())
