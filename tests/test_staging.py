@@ -14,9 +14,9 @@ import pytest
 
 from tl_course.batch import grade_submissions
 from tl_course.collect import Submission
+from tl_course.hidden_checks import SUPPORT_MODULE
 from tl_course.options import GradeOptions
 from tl_course.staging import (
-    SUPPORT_MODULE,
     cell_grade_id,
     cell_timeout_of,
     job_spec,

@@ -88,14 +88,10 @@ def hidden_fingerprints(tests_dir: Path, min_length: int = 24, public: str = "")
         >>> hidden_fingerprints(folder, min_length=10, public="assert secret_answer(3) == 42")
         []
     """
-    from tl_course.hidden_checks import SUPPORT_MODULE
+    from tl_course.hidden_checks import hidden_files
 
-    paths = sorted(Path(tests_dir).glob("*.py"))
-    support = Path(tests_dir).parent / SUPPORT_MODULE
-    if support.is_file():
-        paths.append(support)
     lines: dict[str, None] = {}
-    for path in paths:
+    for path in hidden_files(tests_dir):
         for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
             if (len(text) >= min_length and not text.startswith(("import ", "from ", "#"))

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from tl_course import course, scan
-from tl_course.hidden_checks import SUPPORT_MODULE
+from tl_course.hidden_checks import hidden_files
 from tl_helpers import config as settings  # (``config`` here is the course's nbgrader config)
 
 if TYPE_CHECKING:
@@ -118,14 +118,11 @@ def snapshot_course(root: Path, assignments: list[str], work: Path, *, sandboxes
         trusted_cells[name] = trusted
         fingerprints[name] = scan.hidden_fingerprints(root / "autograder" / name,
                                                       public="\n".join(trusted))
-        tests = private / "autograder" / name
-        tests.mkdir(parents=True)
-        for path in sorted((root / "autograder" / name).glob("*.py")):
-            (tests / path.name).write_bytes(path.read_bytes())
+        for path in hidden_files(root / "autograder" / name):  # tests and support module
+            copy = private / path.relative_to(root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(path.read_bytes())
         template_db[name] = template_gradebook(root, name, work)
-    support = root / "autograder" / SUPPORT_MODULE
-    if assignments and support.is_file():
-        (private / "autograder" / SUPPORT_MODULE).write_bytes(support.read_bytes())
     return CourseSnapshot(config, template_db, sources, releases, released, trusted_cells,
                           fingerprints, private, sandboxes, visibility)
 
