@@ -137,6 +137,10 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
     graded = graded_cells_of(release)
     locked = _locked_sources(release)
     released_ids = {c.get("id"): c.source.strip() for c in release.cells if c.cell_type == "code"}
+    for cell in nb.cells:  # locked cells run as the release has them: decide what to skip on that
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id in locked:
+            cell.source = locked[grade_id]
     skip = skippable_cells(nb, release) if fast else set()
     result = GradedNotebook(nb)
     options = kernel_options(hide=hide, keep=keep, env=env, isolate=isolate,
@@ -170,8 +174,6 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                                         f"{index} on were not run")
                 cell.outputs = [_stopped_output("the submission's time limit was reached")]
                 continue
-            if grade_id in locked:
-                cell.source = locked[grade_id]
             if index in skip:
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
                                                        text=SKIPPED_NOTE)]
