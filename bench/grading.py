@@ -7,7 +7,10 @@ the default) with ``--jobs 1`` and ``--jobs 2``; ``--full`` adds the full mode f
 Two figures per submission: the class's wall time divided by its size (the run's fixed costs,
 the checkers' TensorFlow import and the gradebook templates, shared by the class), and the
 median time one submission spent in its checker (kernel start to last hidden check: what each
-further student adds).
+further student adds). For each class run it also prints how many of the machine's cores were
+busy on average (from /proc/stat: the whole machine, so run it on an otherwise idle one): with
+one job the next submission's kernel already starts while the current one is graded, and a
+second job can only gain what the first leaves idle.
 
     python bench/grading.py                          # every assignment, 4 students
     python bench/grading.py 02_choosing_a_pretrained_model 05_negative_transfer --students 2
@@ -67,6 +70,23 @@ def floor_seconds(root: Path, name: str, work: Path, repeats: int = 2) -> float:
     return statistics.median(times)
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of every CPU since boot, from /proc/stat (None where it is not)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def cores_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How many cores were busy on average between two :func:`cpu_ticks` (the whole machine)."""
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]) * (os.cpu_count() or 1), 2)
+
+
 def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fast: bool) -> dict:
     source = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
     klass = work / f"class_{name}"
@@ -75,12 +95,12 @@ def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fas
             target = klass / f"student{i:02d}" / name / f"{name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(simulate.strip_hidden_tests(source), target)
-    start = time.perf_counter()
+    start, ticks = time.perf_counter(), cpu_ticks()
     report = grade_submissions(klass, root, GradeOptions(jobs=jobs, fast=fast),
                                out=work / f"grades_{name}_{jobs}_{fast}")
-    seconds = time.perf_counter() - start
+    seconds, busy = time.perf_counter() - start, cores_busy(ticks, cpu_ticks())
     graded = [r for r in report.results if r.status == "graded"]
-    return {"s_per_submission": round(seconds / students, 1),
+    return {"s_per_submission": round(seconds / students, 1), "cores_busy": busy,
             # one submission in its checker: kernel start to last hidden check (no fixed costs)
             "checker_s": round(statistics.median(r.seconds for r in graded), 1) if graded else None,
             "all_full_marks": len(graded) == students and all(
@@ -107,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             for jobs in (1, 2):
                 result = grade_class(root, name, args.students, work, jobs, fast=True)
                 row[f"fast_jobs{jobs}_s"] = result["s_per_submission"]
+                row[f"fast_jobs{jobs}_cores_busy"] = result["cores_busy"]
                 if jobs == 1:
                     row["checker_s"] = result["checker_s"]
                 row[f"fast_jobs{jobs}_full_marks"] = result["all_full_marks"]
@@ -129,10 +150,11 @@ def main(argv: list[str] | None = None) -> int:
                "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
                "python": platform.python_version()}
     print(f"\n{'assignment':<34}{'fast s/sub':>11}{'x floor':>9}{'checker s':>10}{'x floor':>9}"
-          f"{'2 jobs s':>10}{'speed-up':>10}")
+          f"{'2 jobs s':>10}{'speed-up':>10}{'cores busy 1/2 jobs':>21}")
     for r in rows:
         print(f"{r['assignment']:<34}{r['fast_jobs1_s']:>11}{r['x_floor']:>9}{r['checker_s']:>10}"
-              f"{r['checker_x_floor']:>9}{r['fast_jobs2_s']:>10}{r['speedup_2_jobs']:>10}")
+              f"{r['checker_x_floor']:>9}{r['fast_jobs2_s']:>10}{r['speedup_2_jobs']:>10}"
+              f"{r['fast_jobs1_cores_busy']!s:>14} / {r['fast_jobs2_cores_busy']!s:<4}")
     print(json.dumps(summary))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
