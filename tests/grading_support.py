@@ -66,12 +66,15 @@ def cell_scores(graded) -> dict[str, float]:
     return {g: c.score for g, c in graded.cells.items()}
 
 
-def grade_mini(mini: Path, box: Path, nb: nbformat.NotebookNode, **options):
-    """Grade ``nb`` against the mini course in a sandboxed kernel under ``box``."""
+def grade_mini(mini: Path, box: Path, nb: nbformat.NotebookNode,
+               release: nbformat.NotebookNode | None = None, **options):
+    """Grade ``nb`` against the mini course (or against ``release``, a changed copy of its
+    release) in a sandboxed kernel under ``box``."""
     from tl_course.notebook_grader import grade_notebook
     from tl_course.worker import sandbox_visibility
 
     hide, keep = sandbox_visibility(mini)
     options.setdefault("cell_timeout", 30)
-    return grade_notebook(nb, mini_release(mini), mini / "autograder" / "00_mini",
+    release = mini_release(mini) if release is None else release
+    return grade_notebook(nb, release, mini / "autograder" / "00_mini",
                           sandbox_dir=box / "kernel", hide=hide, keep=keep, **options)

@@ -50,9 +50,6 @@ def test_a_call_past_its_limit_fails_that_check_only(mini, box):
 def test_fast_mode_decides_on_the_locked_cells_as_they_run(mini, box):
     """A locked test cell runs as the release has it, so what the submission's copy of it
     reads (here a lambda that reads an experiment's result) cannot make an experiment run."""
-    from tl_course.notebook_grader import grade_notebook
-    from tl_course.worker import sandbox_visibility
-
     release = mini_release(mini)
     experiment = nbformat.v4.new_code_cell("curve = [1, 2, 3]\nprint('EXPERIMENT RAN')",
                                            id="experiment")
@@ -62,9 +59,7 @@ def test_fast_mode_decides_on_the_locked_cells_as_they_run(mini, box):
     test_cell = next(c for c in nb.cells
                      if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "m_add")
     test_cell.source += "\nlater = lambda: curve\n"  # changed by the student: restored
-    hide, keep = sandbox_visibility(mini)
-    graded = grade_notebook(nb, release, mini / "autograder" / "00_mini",
-                            sandbox_dir=box / "kernel", hide=hide, keep=keep, cell_timeout=30)
+    graded = grade_mini(mini, box, nb, release=release)
     assert cell_scores(graded) == {"m_add": 2.0, "m_scale": 3.0, "m_quiz": 2.0}
     assert 2 in graded.skipped
     assert "EXPERIMENT RAN" not in str(graded.notebook.cells[2].outputs)
