@@ -44,7 +44,8 @@ def test_a_bad_memory_limit_is_refused(memory):
 
 @pytest.mark.parametrize("name, value", [("cell_timeout", 0), ("cell_timeout", -5),
                                          ("submission_timeout", 0), ("call_timeout", -1.0),
-                                         ("fast", None), ("isolate", "no")])
+                                         ("fast", None), ("isolate", "no"),
+                                         ("scheduler", ""), ("scheduler", 8786)])
 def test_other_bad_values_are_refused_naming_the_argument(name, value):
     with pytest.raises(ValueError, match=rf"^Argument `{name}` must be .* "
                                          rf"Received: {name}={value!r}$"):

@@ -11,12 +11,14 @@ Pipeline for a folder (or a zip such as an LMS export) of ``<student>/<assignmen
    before any work; the release notebooks, hidden tests and gradebook templates are read into
    the grader's private folder, and each submission becomes a job spec (plain data).
 3. **Grade**: ``--jobs N`` checker processes (:mod:`tl_course.worker`) each take one
-   submission after another (:func:`run_jobs`). The submission's kernel runs in a sandbox of
-   its own (PID, mount and network namespaces, its own user id, resource limits; it cannot see
-   the course folder, the hidden tests, the gradebook or other submissions), the hidden checks
-   run in the checker and reach the notebook's functions through plain data only
-   (:mod:`tl_course.notebook_grader`). Fast mode (the default) skips the course's
-   unchanged experiments that nothing needs. The settings travel in one
+   submission after another (:func:`run_jobs`), or, with ``--scheduler ADDRESS``, the workers
+   of a Dask cluster do (:mod:`tl_course.cluster`; each job carries its release and tests).
+   The submission's kernel runs in a sandbox of its own (PID, mount and network namespaces,
+   its own user id, resource limits; it cannot see the course folder, the hidden tests, the
+   gradebook or other submissions), the hidden checks run in the checker and reach the
+   notebook's functions through plain data only (:mod:`tl_course.notebook_grader`). Fast
+   mode (the default) skips the course's unchanged experiments that nothing needs. The
+   settings travel in one
    :class:`~tl_course.options.GradeOptions`.
 4. **Verify and record** (:mod:`tl_course.verify`, :mod:`tl_course.record`): this process
    alone writes the scores the checkers computed into the gradebook, the feedback HTML,
@@ -94,14 +96,19 @@ def grade_submissions(submissions: Path, root: Path, options: GradeOptions | Non
     work = Path(tempfile.mkdtemp(prefix="tl-grade-"))  # 0700: no kernel can read it
     sandboxes = Path(tempfile.mkdtemp(prefix="tl-sandboxes-"))
     sandboxes.chmod(0o711)
-    pool = None
+    pool = client = None
     try:
+        if options.scheduler:  # before any work: an address that does not answer loses nothing
+            from tl_course import cluster
+
+            client = cluster.connect(options.scheduler)
         subs, problems = collect(submissions, root, work)
         needed = sorted({s.assignment for s in subs if not s.errors})
         require_released(root, needed)
         visibility = worker.sandbox_visibility(
             root, [Path(submissions).resolve(), out.resolve(), work])
-        if needed:  # the checkers import TensorFlow while this process prepares the course
+        if needed and client is None:  # the checkers import TensorFlow while this process
+            # prepares the course
             first = next(s for s in subs if not s.errors)
             ahead = {  # the first submission's kernel, started by each checker at once
                 "release": str(root / "release" / first.assignment / f"{first.assignment}.ipynb"),
@@ -146,9 +153,12 @@ def grade_submissions(submissions: Path, root: Path, options: GradeOptions | Non
         specs = [(i, job_spec(subs[i], snapshot, options, index=i)) for i in runnable]
         for position, (_, job) in enumerate(specs):  # a checker starts its next kernel early
             job["warm_next"] = position < len(specs) - options.jobs
-        run_jobs(specs, processes=options.jobs, threads=options.threads, finish=finish,
-                 pool=pool)
-        pool = None  # run_jobs shut it down
+        if client is not None:
+            cluster.run_jobs_on_cluster(specs, client=client, snapshot=snapshot, finish=finish)
+        else:
+            run_jobs(specs, processes=options.jobs, threads=options.threads, finish=finish,
+                     pool=pool)
+            pool = None  # run_jobs shut it down
         progress.close()
         report = GradeReport([results[i] for i in sorted(results)], out, root / "feedback",
                              problems)
@@ -165,6 +175,8 @@ def grade_submissions(submissions: Path, root: Path, options: GradeOptions | Non
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        if client is not None:
+            client.close()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(sandboxes, ignore_errors=True)
 

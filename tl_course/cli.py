@@ -147,6 +147,10 @@ def _add_grade_parser(sub, course_help: str) -> None:
                             "unchanged experiments that no graded code needs")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run kernels as plain processes even where namespaces are available")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on the workers of this Dask scheduler (tcp://host:8786) "
+                            "instead of --jobs local processes; needs `pip install "
+                            "distributed` here and on the workers")
 
 
 def missing_grader_packages() -> list[str]:
@@ -169,7 +173,8 @@ def _grade(root: Path, args) -> int:
     options = GradeOptions(
         jobs=args.jobs, cell_timeout=args.cell_timeout,
         submission_timeout=args.submission_timeout, memory_limit_gb=args.memory_limit,
-        fast=not args.full, isolate=False if args.no_sandbox else None)
+        fast=not args.full, isolate=False if args.no_sandbox else None,
+        scheduler=args.scheduler)
     report = grade_submissions(args.submissions, root, options, out=args.out)
     print(report.summary_text())
     return report.exit_code
@@ -209,6 +214,13 @@ def main(argv: list[str] | None = None) -> int:
               "student's install leaves out. Install the grader extra: "
               "pip install 'tl-course[grader]'", file=sys.stderr)
         return 2
+    if args.command == "grade" and args.scheduler:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            print("tl-course grade: --scheduler needs Dask's `distributed` package, here and "
+                  "on every worker: pip install 'tl-course[cluster]'", file=sys.stderr)
+            return 2
     if args.command in ("release", "validate", "grade"):
         from tl_course import commands, course
 

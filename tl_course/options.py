@@ -49,6 +49,9 @@ class GradeOptions:
             cell, for feedback with every plot).
         isolate: None = sandbox each kernel where possible; False = never.
         call_timeout: Seconds one call of a hidden check into the notebook may run.
+        scheduler: Address of a Dask distributed scheduler (``tcp://host:8786``) whose workers
+            grade the submissions instead of local checker processes (``jobs`` is then not
+            used: the cluster's worker processes are the jobs); None: grade here.
 
     Raises:
         ValueError: if a value is out of range or of the wrong type.
@@ -61,6 +64,7 @@ class GradeOptions:
     fast: bool = True
     isolate: bool | None = None
     call_timeout: float = config.CALL_TIMEOUT
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if not _is_integer(self.jobs) or self.jobs < 1:
@@ -78,6 +82,10 @@ class GradeOptions:
             self._refuse("fast", "True or False")
         if self.isolate is not None and not isinstance(self.isolate, bool):
             self._refuse("isolate", "None (sandbox where possible), True or False")
+        if self.scheduler is not None and (not isinstance(self.scheduler, str)
+                                           or not self.scheduler.strip()):
+            self._refuse("scheduler", "the address of a Dask scheduler (such as "
+                                      "'tcp://127.0.0.1:8786'), or None")
 
     def _refuse(self, name: str, allowed: str) -> None:
         raise ValueError(f"Argument `{name}` must be {allowed}. "

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CourseSnapshot", "snapshot_course",
            "require_released", "template_gradebook", "staging_config", "cell_grade_id",
-           "restore_course_cells", "cell_timeout_of", "max_score", "job_spec", "kernel_fields"]
+           "restore_course_cells", "cell_timeout_of", "max_score", "job_spec", "kernel_fields",
+           "portable_job"]
 
 # A code cell of the course's own, unchanged (an experiment that trains models), may run
 # config.COURSE_CELL_TIMEOUT seconds: the per-cell timeout is meant for the student's code, and
@@ -277,3 +278,22 @@ def kernel_fields(visibility: tuple[list[Path], list[Path]], sandboxes: Path,
             "env": options.kernel_env, "isolate": options.isolate,
             "call_timeout": options.call_timeout,
             "memory_limit_bytes": int(options.memory_limit_gb * 2**30)}
+
+
+def portable_job(job: dict, snapshot: CourseSnapshot, *, threads: int) -> dict:
+    """``job`` for a worker that sees none of the grader's files (a Dask worker, see
+    :func:`tl_course.worker.grade_portable_job`): the snapshot's release notebook and hidden
+    tests travel inside it, and its kernels get ``threads`` CPU threads (0: no limit).
+
+    Example:
+        >>> job = portable_job(job_spec(sub, snapshot, GradeOptions(), index=0), snapshot,
+        ...                    threads=1)  # doctest: +SKIP
+        >>> sorted(job["tests"])  # doctest: +SKIP
+        ['05_negative_transfer/test_05_negative_transfer.py', 'check_support.py']
+    """
+    autograder = snapshot.private / "autograder"
+    tests = {path.relative_to(autograder).as_posix(): path.read_text(encoding="utf-8")
+             for path in hidden_files(autograder / job["assignment"])}
+    release = Path(job["release"]).read_text(encoding="utf-8")
+    return {**job, "release_text": release, "tests": tests, "threads": int(threads)}
+

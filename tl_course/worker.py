@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["warm_up", "start_ahead", "stop_warm", "grade_job", "sandbox_visibility",
-           "kernel_thread_env"]
+           "kernel_thread_env", "grade_portable_job", "running_job"]
 
 _CHECKS: dict[str, Any] = {}
 _WARM: dict[str, Any] = {}  # "kernel": the WarmKernel started for the next submission
+_PORTABLE: dict[str, Any] = {}  # a cluster worker's private folders, settings and job thread
+_RUNNING: dict[str, str] = {}  # "job": "<student>/<assignment>" while a portable job runs
 
 
 def kernel_thread_env(threads: int) -> dict[str, str]:
@@ -173,3 +175,125 @@ def grade_job(job: dict) -> dict:
         "notes": graded.notes, "isolated": graded.isolated, "seconds": graded.seconds,
         "skipped": len(graded.skipped), "timings": dict(graded.timings),
     }
+
+
+def running_job() -> str | None:
+    """``"<student>/<assignment>"`` of the portable job this process is grading, else None (a
+    cluster's operator, or a test, asks each worker with ``client.run``)."""
+    return _RUNNING.get("job")
+
+
+def grade_portable_job(job: dict) -> dict:
+    """Grade one submission on a worker that has only the installed package (a Dask worker,
+    :mod:`tl_course.cluster`): ``job`` is a :func:`grade_job` spec that carries its release
+    notebook and hidden tests (``release_text``; ``tests``: path under ``autograder/`` -> text,
+    see :func:`tl_course.staging.portable_job`) and the thread count of this worker's kernels.
+
+    They are written into this process's private folder (0700, hidden from every kernel, as
+    are the grader's folders named in the job), the job's paths are made local, and it runs
+    in this process's one job thread: one submission at a time, whatever the worker's thread
+    count, and the sandboxes it starts (which end with the thread that started them) live as
+    long as the process.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if "thread" not in _PORTABLE:
+        _PORTABLE["thread"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tl-grade")
+    folders = _worker_folders()  # asked here: Dask tells its worker to its own threads only
+    return _PORTABLE["thread"].submit(_grade_portable, job, folders).result()
+
+
+def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
+    import atexit
+    import hashlib
+    import json
+    import secrets
+    import tempfile
+
+    try:
+        threads = int(job.get("threads") or 0)
+        if _PORTABLE.get("threads") != threads:  # this process's first job (or new settings)
+            _prepare_checker(threads)
+            _PORTABLE["threads"] = threads
+        if "private" not in _PORTABLE:
+            _PORTABLE["private"] = Path(tempfile.mkdtemp(prefix="tl-worker-"))  # 0700
+            sandboxes = Path(tempfile.mkdtemp(prefix="tl-worker-sandboxes-"))
+            sandboxes.chmod(0o711)
+            _PORTABLE["sandboxes"] = sandboxes
+            atexit.register(_remove_portable_folders)  # a killed worker leaves them in /tmp
+        private, sandboxes = _PORTABLE["private"], _PORTABLE["sandboxes"]
+        payload = json.dumps([job["release_text"], sorted(job["tests"].items())])
+        course = private / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+        if not course.is_dir():  # one copy per release and tests, kept for later jobs
+            staging = private / f"staging-{secrets.token_hex(4)}"
+            for name, text in job["tests"].items():
+                target = (staging / "autograder" / name).resolve()
+                if staging.resolve() not in target.parents:
+                    raise ValueError(f"a hidden test path leaves its folder: {name!r}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            (staging / "release.ipynb").write_text(job["release_text"], encoding="utf-8")
+            staging.rename(course)
+        _, keep = sandbox_visibility(private)
+        local = {key: value for key, value in job.items() if key not in ("release_text", "tests")}
+        local.update({
+            "release": str(course / "release.ipynb"),
+            "tests_dir": str(course / "autograder" / job["assignment"]),
+            "checks_tmp": str(private / "checks-tmp"),
+            "sandbox_dir": str(sandboxes / f"box-{secrets.token_hex(8)}"),
+            "hide": [*job["hide"], str(private), str(sandboxes), *worker_folders],
+            "keep": [str(p) for p in keep],
+            "env": kernel_thread_env(threads) if threads else {},
+        })
+    except Exception as error:  # noqa: BLE001 - reported for this submission, the class goes on
+        return {"ok": False, "error": f"grader error on the worker: {type(error).__name__}: "
+                                      f"{error}", "trace": traceback.format_exc()[-2000:]}
+    _RUNNING["job"] = f"{job.get('student')}/{job.get('assignment')}"
+    try:
+        return grade_job(local)
+    finally:
+        _RUNNING.pop("job", None)
+
+
+def _remove_portable_folders() -> None:
+    import shutil
+
+    stop_warm()
+    for key in ("sandboxes", "private"):
+        if key in _PORTABLE:
+            shutil.rmtree(_PORTABLE.pop(key), ignore_errors=True)
+
+
+def _prepare_checker(threads: int) -> None:
+    """What :func:`warm_up` does for a pool's checker, for a cluster worker's first job."""
+    from tl_course.startup import skip_slow_imports
+    from tl_helpers import config
+
+    skip_slow_imports()
+    config.quiet_tensorflow(force=True)
+    os.environ.setdefault("TL_PROGRESS", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if threads:
+        os.environ.update(kernel_thread_env(threads))
+    import tensorflow as tf
+
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # already initialised
+            pass
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+
+
+def _worker_folders() -> list[str]:
+    """The Dask worker's own folder (spilled data, locks), which a kernel must not see."""
+    try:
+        from distributed import get_worker
+
+        return [str(Path(get_worker().local_directory).resolve())]
+    except Exception:  # noqa: BLE001 - not in a Dask worker
+        return []
+
