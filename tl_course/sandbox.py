@@ -265,7 +265,22 @@ def _enter(spec: dict, argv: list[str]) -> None:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+    _die_with_parent()  # the change of user cleared unshare's --kill-child
     os.execve(argv[0], argv, dict(os.environ))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent (``unshare``, which dies with the
+    grader) dies. ``unshare --kill-child`` sets this, but a change of user id clears it, so a
+    grader killed mid-job (a checker or a Dask worker) left its kernels running."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux's libc: the namespace still ends with stop()
+        pass
 
 
 def main(argv: list[str] | None = None) -> None:
