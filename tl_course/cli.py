@@ -147,6 +147,12 @@ def _add_grade_parser(sub, course_help: str) -> None:
                             "unchanged experiments that no graded code needs")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run kernels as plain processes even where namespaces are available")
+    grade.add_argument("--return-feedback", action="store_true",
+                       help="release each student's feedback through the nbgrader exchange "
+                            "(for submissions collected with `tl-course collect`)")
+    grade.add_argument("--exchange", default=None, metavar="ROOT",
+                       help="the exchange root for --return-feedback (default: the course "
+                            "configuration's)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="grade on the workers of this Dask scheduler (tcp://host:8786) "
                             "instead of --jobs local processes; needs `pip install "
@@ -177,6 +183,19 @@ def _grade(root: Path, args) -> int:
         scheduler=args.scheduler)
     report = grade_submissions(args.submissions, root, options, out=args.out)
     print(report.summary_text())
+    if args.return_feedback:
+        from tl_course.exchange import return_feedback
+
+        graded = [(r.student, r.assignment) for r in report.results if r.status == "graded"]
+        returned = return_feedback(root, args.submissions, graded, args.exchange)
+        for (student, assignment), result in returned.items():
+            if result != "ok":
+                print(f"feedback of {student}/{assignment} not returned: {result}",
+                      file=sys.stderr)
+        print(f"feedback returned through the exchange: "
+              f"{sum(r == 'ok' for r in returned.values())} of {len(graded)} graded")
+        if any(r != "ok" for r in returned.values()):
+            return max(report.exit_code, 1)
     return report.exit_code
 
 
@@ -198,6 +217,15 @@ def main(argv: list[str] | None = None) -> int:
     rel = sub.add_parser("release", help="build source/ notebooks and release/ with nbgrader")
     rel.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     rel.add_argument("--course", type=Path, help=course_help)
+    rel.add_argument("--exchange", nargs="?", const="", default=None, metavar="ROOT",
+                     help="also release to the nbgrader exchange (its root: default the course "
+                          "configuration's, else /srv/nbgrader/exchange) for JupyterHub students")
+    col = sub.add_parser("collect", help="collect submissions from the nbgrader exchange into "
+                                         "submitted/")
+    col.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    col.add_argument("--course", type=Path, help=course_help)
+    col.add_argument("--exchange", default=None, metavar="ROOT",
+                     help="the exchange root (default: the course configuration's)")
     val = sub.add_parser("validate", help="prove solutions pass and release stubs score 0")
     val.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     val.add_argument("--course", type=Path, help=course_help)
@@ -221,13 +249,17 @@ def main(argv: list[str] | None = None) -> int:
             print("tl-course grade: --scheduler needs Dask's `distributed` package, here and "
                   "on every worker: pip install 'tl-course[cluster]'", file=sys.stderr)
             return 2
-    if args.command in ("release", "validate", "grade"):
+    if args.command in ("release", "validate", "grade", "collect"):
         from tl_course import commands, course
 
         try:
             root = course.find_course_root(args.course)
             if args.command == "release":
-                return commands.release_command(root, args.assignments)
+                return commands.release_command(root, args.assignments,
+                                                exchange=args.exchange)
+            if args.command == "collect":
+                return commands.collect_command(root, args.assignments,
+                                                exchange=args.exchange)
             if args.command == "validate":
                 return commands.validate_command(root, args.assignments,
                                                  sync=not args.no_sync)

@@ -20,14 +20,39 @@ from tl_course.execute import (
     run_notebook,
 )
 
-__all__ = ["release_command", "validate_assignment", "validate_command", "check_command"]
+__all__ = ["release_command", "validate_assignment", "validate_command", "check_command",
+           "collect_command"]
 
 
-def release_command(root: Path, assignments: list[str] | None) -> int:
-    """Regenerate source notebooks from course/notebooks and release/ with nbgrader."""
+def release_command(root: Path, assignments: list[str] | None, *,
+                    exchange: str | None = None) -> int:
+    """Regenerate source notebooks from course/notebooks and release/ with nbgrader; with
+    ``exchange`` (an exchange root, or "" for the configured one) also release them to the
+    nbgrader exchange, where students fetch them."""
     outcome = course.release(root, assignments or None)
     for name, result in outcome.items():
         print(f"{name:<40} {'released' if result == 'ok' else 'FAILED: ' + result}")
+    if exchange is not None and all(r == "ok" for r in outcome.values()):
+        from tl_course import exchange as nbexchange
+
+        shared = nbexchange.release_to_exchange(root, list(outcome), exchange or None)
+        for name, result in shared.items():
+            print(f"{name:<40} {'in the exchange' if result == 'ok' else 'FAILED: ' + result}")
+        outcome.update(shared)
+    return 0 if all(r == "ok" for r in outcome.values()) else 1
+
+
+def collect_command(root: Path, assignments: list[str], *, exchange: str | None = None) -> int:
+    """Collect the submissions of ``assignments`` (every assignment when empty) from the
+    nbgrader exchange into ``submitted/``, ready for ``tl-course grade submitted``."""
+    from tl_course import exchange as nbexchange
+
+    names = assignments or course.list_assignments(root)
+    outcome = nbexchange.collect_from_exchange(root, names, exchange or None)
+    for name, result in outcome.items():
+        print(f"{name:<40} {'collected' if result == 'ok' else 'FAILED: ' + result}")
+    print(f"submissions: {Path(root) / 'submitted'}  (next: tl-course grade "
+          f"{Path(root) / 'submitted'} --return-feedback)")
     return 0 if all(r == "ok" for r in outcome.values()) else 1
 
 

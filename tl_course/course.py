@@ -94,8 +94,9 @@ def build_sources(root: Path, assignments: list[str] | None = None) -> list[str]
     return changed
 
 
-def nbgrader_api(root: Path, db_url: str | None = None):
-    """An ``NbGraderAPI`` for the course at ``root`` with the course's nbgrader_config.py."""
+def nbgrader_api(root: Path, db_url: str | None = None, exchange: str | Path | None = None):
+    """An ``NbGraderAPI`` for the course at ``root`` with the course's nbgrader_config.py
+    (``exchange``: the nbgrader exchange root to use instead of the configured one)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
@@ -106,6 +107,8 @@ def nbgrader_api(root: Path, db_url: str | None = None):
     config.CourseDirectory.root = str(root)
     if db_url:
         config.CourseDirectory.db_url = db_url
+    if exchange:
+        config.Exchange.root = str(Path(exchange).resolve())
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     api.log.setLevel(logging.ERROR)
