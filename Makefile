@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed-stamp
 TEST_WORKERS ?= 2
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help venv test lab demo bench pretrain lint clean
+HUB_PROXY := build/hub/node_modules/.bin/configurable-http-proxy
+
+.PHONY: help venv test lab demo bench pretrain lint clean hub hub-proxy
 
 help:
 	@echo "make test      create .venv if needed and run the whole test suite"
@@ -16,6 +18,7 @@ help:
 	@echo "make demo      release the course and grade a simulated class end to end"
 	@echo "make bench     run the benchmarks (prints tables, writes bench/results/)"
 	@echo "make pretrain  recreate the course backbones' weights (~15 min on 2 cores)"
+	@echo "make hub       run the class's JupyterHub (as root; see 'Running a class' in the README)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +28,21 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) hub-proxy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
+# JupyterHub's proxy, from the npm registry (the class hub test is skipped, saying why, when
+# Node.js or npm is missing)
+$(HUB_PROXY):
+	mkdir -p build/hub
+	npm install --silent --no-audit --no-fund --prefix build/hub configurable-http-proxy@4
+
+hub-proxy:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(HUB_PROXY); \
+	  else echo "npm not found: the class hub needs configurable-http-proxy (Node.js + npm)"; fi
+
+hub: $(STAMP) hub-proxy
+	$(BIN)/jupyterhub -f course/jupyterhub/jupyterhub_config.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG)
