@@ -120,7 +120,7 @@ def _user_python(base: Path, user: str) -> str:
 
 class Hub:
     def __init__(self, base: Path, course: Path, students: list[str], log: Path,
-                 user_python: str) -> None:
+                 user_python: str, *, instructors: list[str], grader: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         api = free_port()
@@ -131,7 +131,8 @@ class Hub:
             "TL_HUB_COURSE": "tl-course", "TL_HUB_EXCHANGE": str(base / "exchange"),
             "TL_HUB_STATE": str(base / "hub-state"), "TL_HUB_PORT": str(self.port),
             "TL_HUB_API_PORT": str(api), "TL_HUB_STUDENTS": ",".join(students),
-            "TL_HUB_INSTRUCTORS": "", "TL_HUB_GRADER": f"tl-no-grader-{secrets.token_hex(2)}",
+            "TL_HUB_INSTRUCTORS": ",".join(instructors), "TL_HUB_GRADER": grader,
+            "TL_HUB_COURSE_ROOT": str(course), "TL_HUB_SERVICE_PORT": str(free_port()),
             "TL_HUB_USER_PYTHON": user_python, "TL_HUB_USER_PREFIX": sys.prefix,
             "TL_HUB_PROXY": str(PROXY),
             "TL_HUB_AUTH": "dummy", "TL_HUB_DUMMY_PASSWORD": PASSWORD,
@@ -213,6 +214,23 @@ def _click_in_row(page, section: str, label: str, timeout_s: float = 90) -> None
                          f"{page.inner_html('#' + section)[:3000]}")
 
 
+def _open_formgrader(page, hub: Hub) -> dict:
+    """The formgrader service's JupyterLab, its Formgrader tab, and what its frame shows."""
+    response = page.goto(f"{hub.base_url}/services/tl-course/formgrader")
+    headers = response.headers if response is not None else {}
+    page.goto(f"{hub.base_url}/services/tl-course/lab")
+    page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=180_000)
+    page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Formgrader')").click()
+    frame = page.frame_locator("#formgrader iframe")
+    try:
+        frame.locator(f"text={ASSIGNMENT}").first.wait_for(timeout=60_000)
+        shown = frame.locator("body").inner_text()
+    except Exception:  # noqa: BLE001 - a blank frame: the test says so below
+        shown = ""
+    return {"csp": headers.get("content-security-policy", ""), "shown": shown}
+
+
 @pytest.fixture(scope="module")
 def class_on_hub(browser, artefacts):
     missing = _hub_missing()
@@ -222,21 +240,24 @@ def class_on_hub(browser, artefacts):
     base.chmod(0o755)  # the users' homes and the exchange are inside
     tag = secrets.token_hex(2)
     students = {"done": f"tl-ada-{tag}", "stub": f"tl-bob-{tag}"}
+    instructor, grader = f"tl-ins-{tag}", f"tl-grd-{tag}"  # a person; the formgrader's user
     homes = base / "home"
     homes.mkdir(mode=0o755)
     hub = None
     contexts = []
     try:
-        for name in students.values():
+        for name in [*students.values(), instructor, grader]:
             _create_user(name, homes)
         user_python = _user_python(base, students["done"])
         course = copy_course(base / "instructor" / "course")
-        (base / "instructor").chmod(0o700)  # the instructor's files: no student reads them
         exchange = base / "exchange"
         released = _run([str(BIN / "tl-course"), "release", ASSIGNMENT, "--course", str(course),
                          "--exchange", str(exchange)])
+        # the course directory belongs to the formgrader's user, and no student can enter it
+        _run(["chown", "-R", f"{grader}:{grader}", str(base / "instructor")])
+        (base / "instructor").chmod(0o700)
         hub = Hub(base, course, list(students.values()), artefacts / "jupyterhub.log",
-                  user_python)
+                  user_python, instructors=[instructor], grader=grader)
         hub.wait_ready()
         pages = {}
         for role, user in students.items():  # log in, fetch, submit
@@ -280,15 +301,19 @@ def class_on_hub(browser, artefacts):
             view.wait_for_selector("text=Score", timeout=60_000)
             feedback[role] = view.inner_text("body")
             view.screenshot(path=str(artefacts / f"hub-{role}-feedback.png"))
-        yield {"base": base, "homes": homes, "students": students, "course": course,
-               "exchange": exchange, "released": released, "collected": collected,
+        context, page = _login(browser, hub, instructor)  # the instructor opens the formgrader
+        contexts.append(context)
+        formgrader = _open_formgrader(page, hub)
+        page.screenshot(path=str(artefacts / "hub-formgrader.png"))
+        yield {"formgrader": formgrader, "base": base, "homes": homes, "students": students,
+               "course": course, "exchange": exchange, "released": released, "collected": collected,
                "graded": graded, "feedback": feedback, "hub": hub}
     finally:
         for context in contexts:
             context.close()
         if hub is not None:
             hub.stop()
-        for name in students.values():
+        for name in [*students.values(), instructor, grader]:
             _remove_user(name)
         shutil.rmtree(base, ignore_errors=True)
 
@@ -330,3 +355,10 @@ def test_one_student_cannot_read_the_others_home_or_submission(class_on_hub):
                                  capture_output=True, text=True)
         assert attempt.returncode != 0, f"{intruder} could read {target}: {attempt.stdout[:200]}"
         assert "Permission denied" in attempt.stderr, attempt.stderr
+
+
+def test_the_formgrader_service_shows_the_course_inside_its_frame(class_on_hub):
+    formgrader = class_on_hub["formgrader"]
+    assert "frame-ancestors 'self'" in formgrader["csp"], formgrader["csp"]
+    assert "Manage Assignments" in formgrader["shown"], formgrader["shown"][:500]
+    assert ASSIGNMENT in formgrader["shown"]
