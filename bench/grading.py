@@ -10,10 +10,15 @@ median time one submission spent in its checker (kernel start to last hidden che
 further student adds). For each class run it also prints how many of the machine's cores were
 busy on average (from /proc/stat: the whole machine, so run it on an otherwise idle one): with
 one job the next submission's kernel already starts while the current one is graded, and a
-second job can only gain what the first leaves idle.
+second job can only gain what the first leaves idle. Each class is also graded on a Dask
+``LocalCluster`` (``tl-course grade --scheduler``; two worker processes unless
+``--dask-workers`` says otherwise), and submissions per minute are printed for ``--jobs 1``,
+``--jobs 2`` and the cluster. The cluster lives for the whole bench, as a real one would: its
+workers import TensorFlow during the first assignment only.
 
     python bench/grading.py                          # every assignment, 4 students
     python bench/grading.py 02_choosing_a_pretrained_model 05_negative_transfer --students 2
+    python bench/grading.py --dask-workers 0         # without the Dask column
 
 Prints a table and writes bench/results/grading.json. Acceptance (issue 13, 2 cores): median
 over the six assignments of fast-mode seconds per submission <= 2x the floor, none over 4x;
@@ -88,7 +93,8 @@ def cores_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) ->
     return round((after[0] - before[0]) / (after[1] - before[1]) * (os.cpu_count() or 1), 2)
 
 
-def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fast: bool) -> dict:
+def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fast: bool,
+                scheduler: str | None = None) -> dict:
     source = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
     klass = work / f"class_{name}"
     if not klass.exists():
@@ -97,11 +103,13 @@ def grade_class(root: Path, name: str, students: int, work: Path, jobs: int, fas
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(simulate.strip_hidden_tests(source), target)
     start, ticks = time.perf_counter(), cpu_ticks()
-    report = grade_submissions(klass, root, GradeOptions(jobs=jobs, fast=fast),
-                               out=work / f"grades_{name}_{jobs}_{fast}")
+    report = grade_submissions(klass, root, GradeOptions(jobs=jobs, fast=fast,
+                                                         scheduler=scheduler),
+                               out=work / f"grades_{name}_{jobs}_{fast}_{bool(scheduler)}")
     seconds, busy = time.perf_counter() - start, cores_busy(ticks, cpu_ticks())
     graded = [r for r in report.results if r.status == "graded"]
     return {"s_per_submission": round(seconds / students, 1), "cores_busy": busy,
+            "per_minute": round(60 * students / seconds, 2),
             # one submission in its checker: kernel start to last hidden check (no fixed costs)
             "checker_s": round(statistics.median(r.seconds for r in graded), 1) if graded else None,
             "all_full_marks": len(graded) == students and all(
@@ -113,13 +121,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignments", nargs="*")
     parser.add_argument("--students", type=int, default=4)
     parser.add_argument("--full", action="store_true", help="also time --full (slow)")
+    parser.add_argument("--dask-workers", type=int, default=2,
+                        help="also grade on a Dask LocalCluster of this many worker processes "
+                             "(one thread each; 0: skip)")
     args = parser.parse_args(argv)
     root = ROOT
     names = args.assignments or course.list_assignments(root)
     work = Path(tempfile.mkdtemp(prefix="tl-bench-grading-"))
     work.chmod(0o711)
     rows = []
+    dask = None
     try:
+        if args.dask_workers:
+            from distributed import LocalCluster
+
+            dask = LocalCluster(n_workers=args.dask_workers, threads_per_worker=1,
+                                processes=True, dashboard_address=None, host="127.0.0.1")
         floor = floor_seconds(root, names[0], work)
         print(f"floor (sandboxed kernel + setup cell): {floor:.1f} s   "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
@@ -132,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
                 if jobs == 1:
                     row["checker_s"] = result["checker_s"]
                 row[f"fast_jobs{jobs}_full_marks"] = result["all_full_marks"]
+                row[f"jobs{jobs}_per_minute"] = result["per_minute"]
+            if dask is not None:
+                result = grade_class(root, name, args.students, work, 1, fast=True,
+                                     scheduler=dask.scheduler_address)
+                row["dask_s"] = result["s_per_submission"]
+                row["dask_per_minute"] = result["per_minute"]
+                row["dask_cores_busy"] = result["cores_busy"]
+                row["dask_full_marks"] = result["all_full_marks"]
             if args.full:
                 result = grade_class(root, name, args.students, work, 1, fast=False)
                 row["full_jobs1_s"] = result["s_per_submission"]
@@ -141,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row), flush=True)
     finally:
+        if dask is not None:
+            dask.close()
         shutil.rmtree(work, ignore_errors=True)
     multiples = [r["x_floor"] for r in rows]
     checker = [r["checker_x_floor"] for r in rows]
@@ -156,6 +183,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['assignment']:<34}{r['fast_jobs1_s']:>11}{r['x_floor']:>9}{r['checker_s']:>10}"
               f"{r['checker_x_floor']:>9}{r['fast_jobs2_s']:>10}{r['speedup_2_jobs']:>10}"
               f"{r['fast_jobs1_cores_busy']!s:>14} / {r['fast_jobs2_cores_busy']!s:<4}")
+    print(f"\n{'submissions per minute':<34}{'--jobs 1':>10}{'--jobs 2':>10}"
+          f"{f'Dask x{args.dask_workers}':>10}")
+    for r in rows:
+        print(f"{r['assignment']:<34}{r['jobs1_per_minute']:>10}{r['jobs2_per_minute']:>10}"
+              f"{r.get('dask_per_minute', '-')!s:>10}")
+    if dask is not None:
+        summary["dask_workers"] = args.dask_workers
+        summary["median_dask_per_minute"] = statistics.median(r["dask_per_minute"] for r in rows)
+    summary["median_jobs1_per_minute"] = statistics.median(r["jobs1_per_minute"] for r in rows)
+    summary["median_jobs2_per_minute"] = statistics.median(r["jobs2_per_minute"] for r in rows)
     print(json.dumps(summary))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

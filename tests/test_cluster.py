@@ -1,5 +1,6 @@
 """`tl-course grade --scheduler`: a class graded on a Dask cluster equals the class graded with
-``--jobs 2``, cell for cell and file for file, even when a worker is killed mid-job.
+``--jobs 2``, cell for cell and file for file, even when a worker is killed mid-job, and a
+submission that dials the scheduler to run its own code on a worker reaches nothing.
 
 Uses the mini fixture course (no TensorFlow) and a ``LocalCluster`` of two worker processes
 on 127.0.0.1; ``bench/grading.py --scheduler local`` measures the real assignments.
@@ -22,13 +23,24 @@ from grading_support import MINI_SOLUTION, make_mini_course, with_answers
 from tl_course import cluster, simulate, worker
 from tl_course.batch import grade_submissions
 from tl_course.options import GradeOptions
+from tl_course.sandbox import namespaces_available
 
 distributed = pytest.importorskip("distributed", reason="Dask's distributed is not installed")
 
 # honest, broken, hostile, flagged and unreadable students of the simulated class
-STUDENTS = ["solution", "stub", "partial", "answer_exception", "fakes_runner",
-            "prints_hidden_tests", "kills_kernel", "corrupt_json"]
+STUDENTS = ["solution", "stub", "partial", "fakes_runner", "prints_hidden_tests",
+            "corrupt_json"]
 SLOW = "slow"  # the solution, with a cell that sleeps: its worker is killed while it runs
+DIALER = "dials_scheduler"  # the solution, plus a cell that asks the scheduler to run its code
+DIAL = """
+try:
+    from distributed import Client
+    with Client({address!r}, timeout="3s") as _client:
+        _client.submit(lambda: open({marker!r}, "w").write("ran as a Dask task"),
+                       pure=False).result(timeout=10)
+except Exception as _error:
+    print("the scheduler is out of reach:", type(_error).__name__)
+"""
 OPTIONS = {"cell_timeout": 10, "memory_limit_gb": 1.0, "submission_timeout": 300}
 
 
@@ -56,21 +68,26 @@ def _kill_the_worker_grading(client, student: str, killed: list, stop: threading
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    base = tmp_path_factory.mktemp("cluster")
+    base = tmp_path_factory.mktemp("cluster")  # 0700: no kernel's user can write the marker
+    marker = base / "dialed-the-scheduler"
     root = make_mini_course(base / "course")
     klass = base / "submissions"
-    simulate.make_class(root, klass, variants=STUDENTS)
-    slow = with_answers(root, MINI_SOLUTION, after_setup="import time\ntime.sleep(6)")
-    (klass / SLOW / "00_mini").mkdir(parents=True)
-    nbformat.write(slow, klass / SLOW / "00_mini" / "00_mini.ipynb")
-    before = _checksums(klass)
-
-    local = grade_submissions(klass, root, GradeOptions(jobs=2, **OPTIONS), out=base / "local")
-    local_feedback = _checksums(root / "feedback")
-    shutil.rmtree(root / "feedback")
-
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, host="127.0.0.1") as dask:
+        simulate.make_class(root, klass, variants=STUDENTS)
+        slow = with_answers(root, MINI_SOLUTION, after_setup="import time\ntime.sleep(6)")
+        dialer = with_answers(root, MINI_SOLUTION, after_setup=DIAL.format(
+            address=dask.scheduler_address, marker=str(marker)))
+        for student, notebook in ((SLOW, slow), (DIALER, dialer)):
+            (klass / student / "00_mini").mkdir(parents=True)
+            nbformat.write(notebook, klass / student / "00_mini" / "00_mini.ipynb")
+        before = _checksums(klass)
+
+        local = grade_submissions(klass, root, GradeOptions(jobs=2, **OPTIONS),
+                                  out=base / "local")
+        local_feedback = _checksums(root / "feedback")
+        shutil.rmtree(root / "feedback")
+
         killed: list = []
         stop = threading.Event()
         with distributed.Client(dask.scheduler_address, set_as_default=False) as watcher:
@@ -86,7 +103,7 @@ def graded(tmp_path_factory):
                 killer.join(30)
     return {"root": root, "local": local, "dask": on_dask, "killed": killed,
             "local_feedback": local_feedback, "dask_feedback": _checksums(root / "feedback"),
-            "before": before, "after": _checksums(klass)}
+            "before": before, "after": _checksums(klass), "marker": marker}
 
 
 def _table(report) -> dict:
@@ -103,11 +120,12 @@ def test_a_worker_was_killed_mid_job_and_its_submission_was_graded_elsewhere(gra
 
 def test_the_cluster_gives_every_student_the_grade_local_grading_gives(graded):
     local, dask = _table(graded["local"]), _table(graded["dask"])
-    assert set(dask) == {(s, "00_mini") for s in [*STUDENTS, SLOW]}
+    assert set(dask) == {(s, "00_mini") for s in [*STUDENTS, SLOW, DIALER]}
     assert dask == local
     by = {r.student: r for r in graded["dask"].results}
     assert by["solution"].score == by["solution"].max_score > 0
     assert by["stub"].score == 0 and by["fakes_runner"].score == 0
+    assert 0 < by["partial"].score < by["partial"].max_score
     assert by["prints_hidden_tests"].review  # flagged on the cluster as here
     assert by["corrupt_json"].status == "failed"
 
@@ -118,6 +136,16 @@ def test_the_cluster_writes_the_same_files_and_touches_no_submission(graded):
         (graded["local"].out_dir / "grades.csv").read_bytes()
     assert graded["after"] == graded["before"]
     assert not graded["dask"].problems
+
+
+@pytest.mark.skipif(not namespaces_available(),
+                    reason="needs Linux namespaces: an unsandboxed kernel can reach the "
+                           "scheduler (the README says to run workers sandboxed)")
+def test_a_submission_cannot_reach_the_scheduler_to_run_code_on_a_worker(graded):
+    assert not graded["marker"].exists(), graded["marker"].read_text()
+    dialer = {r.student: r for r in graded["dask"].results}[DIALER]
+    assert dialer.status == "graded", dialer.errors  # importing distributed brings in pytest,
+    assert dialer.review  # which the grader flags: that cell waits for a person at 0 points
 
 
 def test_a_scheduler_that_does_not_answer_is_refused_before_any_work(tmp_path, monkeypatch):

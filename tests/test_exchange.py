@@ -109,16 +109,19 @@ def test_the_feedback_folder_cannot_be_listed_by_other_users(round_trip):
     assert round_trip["exchange"].stat().st_mode & 0o1000  # sticky: no one renames the course
 
 
-def test_grading_a_folder_that_did_not_come_through_the_exchange_says_so(round_trip, tmp_path,
-                                                                         capsys):
-    import shutil
+def test_feedback_of_a_submission_that_did_not_come_through_the_exchange_is_not_released(
+        round_trip, tmp_path):
+    from tl_course.exchange import return_feedback
 
-    plain = tmp_path / "plain" / "carol" / "00_mini"
-    plain.mkdir(parents=True)
-    shutil.copy(round_trip["root"] / "submitted" / "ada" / "00_mini" / "00_mini.ipynb", plain)
-    code = cli.main(["grade", str(tmp_path / "plain"), "--course", str(round_trip["root"]),
-                     "--out", str(tmp_path / "grades"), "--return-feedback",
-                     "--exchange", str(round_trip["exchange"])])
-    assert code == 1
-    assert "feedback of carol/00_mini not returned: not submitted through the exchange" in (
-        capsys.readouterr().err)
+    root = round_trip["root"]
+    folder = root / "feedback" / "carol" / "00_mini"
+    folder.mkdir(parents=True)
+    (folder / "00_mini.html").write_text("<html>carol's feedback</html>")
+    (tmp_path / "carol" / "00_mini").mkdir(parents=True)  # a plain folder: no secret, no time
+    outcome = return_feedback(root, tmp_path, [("carol", "00_mini"), ("dan", "00_mini")],
+                              round_trip["exchange"])
+    assert outcome[("carol", "00_mini")].startswith(
+        "not submitted through the exchange (no timestamp.txt, submission_secret.txt")
+    assert outcome[("dan", "00_mini")] == "no feedback HTML was written"
+    released = round_trip["exchange"] / "tl-course" / "feedback"
+    assert not any("carol" in p.read_text() for p in released.glob("*.html"))

@@ -26,7 +26,9 @@ Everything is set from the environment, so one file serves a class and the test 
                            JupyterLab those servers use (default: the hub's, ``sys.prefix``)
 ``TL_HUB_PROXY``           configurable-http-proxy (default: the one ``make hub`` installs)
 ``TL_HUB_AUTH``            ``pam`` (the users' Unix passwords, the default) or ``dummy`` (one
-                           shared ``TL_HUB_DUMMY_PASSWORD``: tests only, on 127.0.0.1)
+                           shared ``TL_HUB_DUMMY_PASSWORD``, and ``TL_HUB_DUMMY_ADMIN_PASSWORD``
+                           for instructors, JupyterHub's shared-password authenticator: tests
+                           only, on 127.0.0.1)
 =========================  ==================================================================
 
 Run it as root (the spawner switches to each user): ``make hub``, or
@@ -97,8 +99,10 @@ c.JupyterHub.tornado_settings = {
 
 # -- who logs in -----------------------------------------------------------------------------
 if os.environ.get("TL_HUB_AUTH", "pam") == "dummy":
-    c.JupyterHub.authenticator_class = "dummy"
-    c.DummyAuthenticator.password = os.environ["TL_HUB_DUMMY_PASSWORD"]
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = os.environ["TL_HUB_DUMMY_PASSWORD"]
+    if os.environ.get("TL_HUB_DUMMY_ADMIN_PASSWORD"):  # instructors: 32 characters or more
+        c.SharedPasswordAuthenticator.admin_password = os.environ["TL_HUB_DUMMY_ADMIN_PASSWORD"]
 else:
     c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set(STUDENTS) | set(INSTRUCTORS)
@@ -146,10 +150,9 @@ if _user_exists(GRADER):
     }]
     c.Authenticator.allowed_users |= {GRADER}
     roles += [
-        # instructors open the formgrader service; students are in their own group only
+        # instructors open the formgrader service (students, in nbgrader-<course>, do not)
         {"name": f"formgrade-{COURSE}", "groups": [f"formgrade-{COURSE}"],
          "scopes": [f"access:services!service={COURSE}"]},
-        {"name": f"nbgrader-{COURSE}", "groups": [f"nbgrader-{COURSE}"], "scopes": []},
         # the service lists the course's students (nbgrader's JupyterHubAuthPlugin)
         {"name": f"{COURSE}-service", "services": [COURSE],
          "scopes": ["read:users", "read:groups", "list:users", "list:groups"]},

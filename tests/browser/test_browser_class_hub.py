@@ -36,6 +36,7 @@ ASSIGNMENT = "02_choosing_a_pretrained_model"
 PROXY = ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 BIN = Path(sys.executable).parent
 PASSWORD = secrets.token_hex(12)
+ADMIN_PASSWORD = secrets.token_hex(20)  # the shared-password authenticator wants >= 32
 
 
 def free_port() -> int:
@@ -136,6 +137,7 @@ class Hub:
             "TL_HUB_USER_PYTHON": user_python, "TL_HUB_USER_PREFIX": sys.prefix,
             "TL_HUB_PROXY": str(PROXY),
             "TL_HUB_AUTH": "dummy", "TL_HUB_DUMMY_PASSWORD": PASSWORD,
+            "TL_HUB_DUMMY_ADMIN_PASSWORD": ADMIN_PASSWORD,
         })
         self.log_path = log
         self._log = open(log, "w")  # noqa: SIM115 (closed in stop())
@@ -177,13 +179,13 @@ class Hub:
         self._log.close()
 
 
-def _login(browser, hub: Hub, user: str):
+def _login(browser, hub: Hub, user: str, password: str = PASSWORD):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(f"{hub.base_url}/hub/login")
     page.fill("#username_input", user)
-    page.fill("#password_input", PASSWORD)
+    page.fill("#password_input", password)
     page.click("#login_submit")
     page.wait_for_url(re.compile(rf".*/user/{user}/lab.*"), timeout=180_000)
     page.wait_for_selector(".jp-LabShell", timeout=180_000)
@@ -301,7 +303,8 @@ def class_on_hub(browser, artefacts):
             view.wait_for_selector("text=Score", timeout=60_000)
             feedback[role] = view.inner_text("body")
             view.screenshot(path=str(artefacts / f"hub-{role}-feedback.png"))
-        context, page = _login(browser, hub, instructor)  # the instructor opens the formgrader
+        # the instructor opens the formgrader
+        context, page = _login(browser, hub, instructor, ADMIN_PASSWORD)
         contexts.append(context)
         formgrader = _open_formgrader(page, hub)
         page.screenshot(path=str(artefacts / "hub-formgrader.png"))
