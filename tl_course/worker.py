@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["warm_up", "start_ahead", "stop_warm", "grade_job", "sandbox_visibility",
-           "kernel_thread_env", "grade_portable_job", "running_job"]
+           "kernel_thread_env", "prepare_checker", "grade_portable_job", "running_job"]
 
 _CHECKS: dict[str, Any] = {}
 _WARM: dict[str, Any] = {}  # "kernel": the WarmKernel started for the next submission
@@ -69,29 +69,7 @@ def warm_up(threads: int = 0, ahead: dict | None = None) -> None:
     Finalize(None, stop_warm, exitpriority=10)  # when the pool shuts this checker down
     if ahead:
         start_ahead(ahead)
-    from tl_helpers import config
-
-    config.quiet_tensorflow(force=True)
-    os.environ.setdefault("TL_PROGRESS", "0")  # read by config.show_progress()
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    if threads:
-        os.environ.update(kernel_thread_env(threads))
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    import tensorflow as tf
-
-    if threads:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:  # already initialised
-            pass
-    import keras  # noqa: F401
-    from threadpoolctl import threadpool_limits
-
-    if threads:
-        threadpool_limits(threads)
+    prepare_checker(threads)
 
 
 def _kernel_options(job: dict) -> dict:
@@ -213,7 +191,7 @@ def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
     try:
         threads = int(job.get("threads") or 0)
         if _PORTABLE.get("threads") != threads:  # this process's first job (or new settings)
-            _prepare_checker(threads)
+            prepare_checker(threads)
             _PORTABLE["threads"] = threads
         if "private" not in _PORTABLE:
             _PORTABLE["private"] = Path(tempfile.mkdtemp(prefix="tl-worker-"))  # 0700
@@ -222,6 +200,10 @@ def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
             _PORTABLE["sandboxes"] = sandboxes
             atexit.register(_remove_portable_folders)  # a killed worker leaves them in /tmp
         private, sandboxes = _PORTABLE["private"], _PORTABLE["sandboxes"]
+        # a worker inherits its cwd from whoever started it: a grader that had changed into a
+        # folder it later removed left a LocalCluster's restarted worker without one (pytest,
+        # which the checks run in, then fails at os.getcwd())
+        os.chdir(private)
         payload = json.dumps([job["release_text"], sorted(job["tests"].items())])
         course = private / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
         if not course.is_dir():  # one copy per release and tests, kept for later jobs
@@ -264,17 +246,22 @@ def _remove_portable_folders() -> None:
             shutil.rmtree(_PORTABLE.pop(key), ignore_errors=True)
 
 
-def _prepare_checker(threads: int) -> None:
-    """What :func:`warm_up` does for a pool's checker, for a cluster worker's first job."""
+def prepare_checker(threads: int) -> None:
+    """Quiet TensorFlow, import it (and Keras) once, and keep this process and the kernels it
+    starts on ``threads`` CPU threads (0: no limit): a pool's checker (:func:`warm_up`) and a
+    cluster worker's first job (:func:`grade_portable_job`)."""
+    import warnings
+
     from tl_course.startup import skip_slow_imports
     from tl_helpers import config
 
     skip_slow_imports()
     config.quiet_tensorflow(force=True)
-    os.environ.setdefault("TL_PROGRESS", "0")
+    os.environ.setdefault("TL_PROGRESS", "0")  # read by config.show_progress()
     os.environ.setdefault("MPLBACKEND", "Agg")
     if threads:
         os.environ.update(kernel_thread_env(threads))
+    warnings.filterwarnings("ignore")
     import tensorflow as tf
 
     if threads:
@@ -283,8 +270,10 @@ def _prepare_checker(threads: int) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(1)
         except RuntimeError:  # already initialised
             pass
-        from threadpoolctl import threadpool_limits
+    import keras  # noqa: F401
+    from threadpoolctl import threadpool_limits
 
+    if threads:
         threadpool_limits(threads)
 
 
