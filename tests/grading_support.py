@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import copy
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "mini_course"
+T = TypeVar("T")
 
 
 def make_mini_course(target: Path) -> Path:
@@ -78,3 +81,28 @@ def grade_mini(mini: Path, box: Path, nb: nbformat.NotebookNode,
     release = mini_release(mini) if release is None else release
     return grade_notebook(nb, release, mini / "autograder" / "00_mini",
                           sandbox_dir=box / "kernel", hide=hide, keep=keep, **options)
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[], T]) -> T:
+    """``build()``, run once per test run however pytest-xdist shares a module out.
+
+    ``--dist worksteal`` can split one module between two workers, and each would then build
+    the module's fixture (test_batch's graded class, about two minutes, was built twice). The
+    first worker here builds it, under a lock in the run's shared temporary folder, and pickles
+    the value there; a worker that comes later waits for the lock and reads it. The value must
+    be plain data (reports, paths, checksums), and ``build`` must leave nothing to tear down.
+    """
+    import fcntl
+    import os
+    import pickle
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    data = shared / f"built-once-{name}.pickle"
+    with open(shared / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if data.exists():
+            return pickle.loads(data.read_bytes())
+        value = build()
+        data.write_bytes(pickle.dumps(value))
+        return value

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_support import make_mini_course
+from grading_support import built_once, make_mini_course
 
 from tl_course import simulate
 from tl_course.batch import grade_submissions
@@ -41,6 +41,10 @@ def _checksums(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    return built_once(tmp_path_factory, "test_batch", lambda: _grade_the_class(tmp_path_factory))
+
+
+def _grade_the_class(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("class")
     root = make_mini_course(base / "course")
     klass = base / "submissions"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_support import MINI_SOLUTION, make_mini_course, with_answers
+from grading_support import MINI_SOLUTION, built_once, make_mini_course, with_answers
 
 from tl_course import cluster, simulate, worker
 from tl_course.batch import grade_submissions
@@ -67,6 +67,10 @@ def _kill_the_worker_grading(client, student: str, killed: list, stop: threading
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    return built_once(tmp_path_factory, "test_cluster", lambda: _grade_on_both(tmp_path_factory))
+
+
+def _grade_on_both(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("cluster")  # 0700: no kernel's user can write the marker
     marker = base / "dialed-the-scheduler"
     root = make_mini_course(base / "course")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_support import MINI_SOLUTION, make_mini_course, with_answers
+from grading_support import MINI_SOLUTION, built_once, make_mini_course, with_answers
 
 from tl_course import cli
 
@@ -55,6 +55,10 @@ def _run_as_student(exchange: Path, home: Path, student: str, action: str) -> No
 
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
+    return built_once(tmp_path_factory, "test_exchange", lambda: _round_trip(tmp_path_factory))
+
+
+def _round_trip(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("exchange")
     root = make_mini_course(base / "course")
     exchange = base / "exchange"

@@ -15,6 +15,56 @@ ARTEFACTS = Path(os.environ.get("TL_BROWSER_ARTEFACTS", ROOT / "artefacts" / "br
 NOTEBOOK_TIMEOUT_S = float(os.environ.get("TL_BROWSER_TIMEOUT", "480"))
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log_tail(path: Path, n: int = 40) -> str:
+    """The last ``n`` lines of a server's log ("" when it cannot be read)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def wait_for_server(proc, probe, name: str, log_path: Path, timeout: float) -> None:
+    """Wait until ``probe()`` (an HTTP request to the server) succeeds; fail with the log's
+    tail if the server process ``proc`` exits or does not answer within ``timeout`` s."""
+    import urllib.error
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_path}:\n"
+                               f"{log_tail(log_path)}")
+        try:
+            probe()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{name} did not answer in {timeout:.0f} s:\n{log_tail(log_path)}")
+
+
+def stop_server(proc) -> None:
+    """SIGTERM a server started with ``start_new_session=True``; SIGKILL its process group
+    if it has not exited after 30 s."""
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
 def find_chromium() -> str | None:
     """``TL_CHROMIUM`` when it exists, else ``chromium`` / ``chromium-browser`` on PATH."""
     explicit = os.environ.get("TL_CHROMIUM")

@@ -21,17 +21,23 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import ARTEFACTS, ROOT, browser_missing, find_chromium
+from browser_support import (
+    ARTEFACTS,
+    ROOT,
+    browser_missing,
+    find_chromium,
+    free_port,
+    log_tail,
+    stop_server,
+    wait_for_server,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -64,12 +70,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_course(target: Path) -> Path:
@@ -138,23 +138,11 @@ class LabServer:
         return json.loads(body) if body else None
 
     def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}; see "
-                                   f"{self.log_path}:\n{self.log_tail()}")
-            try:
-                self.api("api/status")
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                time.sleep(0.5)
-        raise RuntimeError(f"jupyter lab did not answer in {timeout:.0f} s:\n{self.log_tail()}")
+        wait_for_server(self.proc, lambda: self.api("api/status"), "jupyter lab",
+                        self.log_path, timeout)
 
     def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
     def shutdown_kernels(self) -> None:
         """Delete every session (and its kernel), so the next notebook has the CPU to itself."""
@@ -172,13 +160,7 @@ class LabServer:
         except psutil.Error:
             children = []
         self.shutdown_kernels()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_server(self.proc)
         # kernels run in their own sessions: end whichever the server left behind
         for child in children:
             try:

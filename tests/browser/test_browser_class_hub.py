@@ -28,8 +28,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import ROOT
+from browser_support import ROOT, free_port, log_tail, stop_server, wait_for_server
 
+from tests.grading_support import built_once
 from tl_course import simulate
 
 ASSIGNMENT = "02_choosing_a_pretrained_model"
@@ -37,14 +38,6 @@ PROXY = ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-pr
 BIN = Path(sys.executable).parent
 PASSWORD = secrets.token_hex(12)
 ADMIN_PASSWORD = secrets.token_hex(20)  # the shared-password authenticator wants >= 32
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_course(target: Path) -> Path:
@@ -148,34 +141,17 @@ class Hub:
             start_new_session=True)
 
     def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyterhub exited with {self.proc.returncode}:\n"
-                                   f"{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/hub/api/", timeout=5):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        raise RuntimeError(f"jupyterhub did not answer in {timeout:.0f} s:\n{self.log_tail()}")
+        def probe() -> None:
+            with urllib.request.urlopen(f"{self.base_url}/hub/api/", timeout=5):
+                pass
+
+        wait_for_server(self.proc, probe, "jupyterhub", self.log_path, timeout)
 
     def log_tail(self, n: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
     def stop(self) -> None:
-        import signal
-
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_server(self.proc)
         self._log.close()
 
 
@@ -234,10 +210,27 @@ def _open_formgrader(page, hub: Hub) -> dict:
 
 
 @pytest.fixture(scope="module")
-def class_on_hub(browser, artefacts):
+def class_on_hub(browser, artefacts, tmp_path_factory):
     missing = _hub_missing()
     if missing:
         pytest.skip(missing)
+    return built_once(tmp_path_factory, "class_hub", lambda: _run_the_class(browser, artefacts))
+
+
+def _attempts_to_read(intruder: str, targets: list[Path]) -> list[tuple]:
+    """What ``intruder`` gets from ``ls``/``cat`` of each target, as that Unix user."""
+    out = []
+    for target in targets:
+        command = ["ls", str(target)] if target.is_dir() else ["cat", str(target)]
+        attempt = subprocess.run(["runuser", "-u", intruder, "--", *command],
+                                 capture_output=True, text=True)
+        out.append((str(target), attempt.returncode, attempt.stdout[:200], attempt.stderr))
+    return out
+
+
+def _run_the_class(browser, artefacts) -> dict:
+    """The whole class, from release to each student's feedback; returns what the tests check
+    (the hub is stopped and the users removed before the tests look)."""
     base = Path(tempfile.mkdtemp(prefix="tl-hub-"))
     base.chmod(0o755)  # the users' homes and the exchange are inside
     tag = secrets.token_hex(2)
@@ -308,9 +301,16 @@ def class_on_hub(browser, artefacts):
         contexts.append(context)
         formgrader = _open_formgrader(page, hub)
         page.screenshot(path=str(artefacts / "hub-formgrader.png"))
-        yield {"formgrader": formgrader, "base": base, "homes": homes, "students": students,
-               "course": course, "exchange": exchange, "released": released, "collected": collected,
-               "graded": graded, "feedback": feedback, "hub": hub}
+        intruder, victim = students["stub"], students["done"]
+        attempts = _attempts_to_read(intruder, [
+            homes / victim / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", homes / victim,
+            exchange / "tl-course" / "inbound", exchange / "tl-course" / "feedback",
+            course / "submitted" / victim])
+        submitted = {user: (course / "submitted" / user / ASSIGNMENT /
+                            f"{ASSIGNMENT}.ipynb").is_file() for user in students.values()}
+        return {"formgrader": formgrader, "students": students, "released": released,
+                "collected": collected, "graded": graded, "feedback": feedback,
+                "attempts": attempts, "submitted": submitted}
     finally:
         for context in contexts:
             context.close()
@@ -331,9 +331,7 @@ def test_the_instructor_releases_collects_and_grades_through_the_exchange(class_
     graded = class_on_hub["graded"]
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     assert "feedback returned through the exchange: 2 of 2 graded" in graded.stdout
-    for user in class_on_hub["students"].values():
-        assert (class_on_hub["course"] / "submitted" / user / ASSIGNMENT /
-                f"{ASSIGNMENT}.ipynb").is_file()
+    assert class_on_hub["submitted"] == {u: True for u in class_on_hub["students"].values()}
 
 
 def test_each_student_sees_their_own_score_and_not_the_others(class_on_hub):
@@ -346,18 +344,12 @@ def test_each_student_sees_their_own_score_and_not_the_others(class_on_hub):
 
 
 def test_one_student_cannot_read_the_others_home_or_submission(class_on_hub):
-    users, homes = class_on_hub["students"], class_on_hub["homes"]
-    intruder, victim = users["stub"], users["done"]
-    targets = [homes / victim / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", homes / victim,
-               class_on_hub["exchange"] / "tl-course" / "inbound",
-               class_on_hub["exchange"] / "tl-course" / "feedback",
-               class_on_hub["course"] / "submitted" / victim]
-    for target in targets:
-        command = ["ls", str(target)] if target.is_dir() else ["cat", str(target)]
-        attempt = subprocess.run(["runuser", "-u", intruder, "--", *command],
-                                 capture_output=True, text=True)
-        assert attempt.returncode != 0, f"{intruder} could read {target}: {attempt.stdout[:200]}"
-        assert "Permission denied" in attempt.stderr, attempt.stderr
+    # the other's home and notebook, the exchange's inbound and feedback folders, the
+    # instructor's copy of the submission: each read as the other student, with runuser
+    assert len(class_on_hub["attempts"]) == 5
+    for target, returncode, stdout, stderr in class_on_hub["attempts"]:
+        assert returncode != 0, f"a student could read {target}: {stdout}"
+        assert "Permission denied" in stderr, (target, stderr)
 
 
 def test_the_formgrader_service_shows_the_course_inside_its_frame(class_on_hub):
