@@ -79,8 +79,16 @@ def _create_user(name: str, homes: Path) -> None:
 
 
 def _remove_user(name: str) -> None:
-    subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
-    subprocess.run(["userdel", "--remove", name], capture_output=True)
+    """Kill the user's processes, wait until they are gone (userdel refuses a user with a
+    running process), then remove the user and their home."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode != 0:
+            break
+        time.sleep(0.2)
+    if subprocess.run(["userdel", "--remove", name], capture_output=True).returncode != 0:
+        subprocess.run(["userdel", "--force", "--remove", name], capture_output=True)
 
 
 def _runs_as(user: str, python: str) -> bool:
@@ -151,8 +159,15 @@ class Hub:
         return log_tail(self.log_path, n)
 
     def stop(self) -> None:
+        import psutil
+
         stop_server(self.proc)
         self._log.close()
+        # the proxy runs in a session of its own: a hub that was killed, not stopped, left it
+        for process in psutil.process_iter(["cmdline"]):
+            argv = " ".join(process.info["cmdline"] or [])
+            if "configurable-http-proxy" in argv and f"--port {self.port} " in f"{argv} ":
+                process.kill()
 
 
 def _login(browser, hub: Hub, user: str, password: str = PASSWORD):
