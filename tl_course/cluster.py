@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -87,8 +88,6 @@ def run_jobs_on_cluster(specs: list[tuple[int, dict]], *, client: Any,
     Returns:
         Each index's outcome (see :func:`tl_course.worker.grade_job`).
     """
-    import os
-
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 

@@ -34,19 +34,13 @@ from typing import Any
 
 from tl_course import course
 
-__all__ = ["exchange_api", "prepare_exchange", "release_to_exchange", "collect_from_exchange",
+__all__ = ["prepare_exchange", "release_to_exchange", "collect_from_exchange",
            "return_feedback", "EXCHANGE_FILES"]
 
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 """What nbgrader keeps beside a collected submission and needs again to return its feedback."""
 
 _MAX_EXCHANGE_FILE = 4096  # bytes: a timestamp or a secret, never more
-
-
-def exchange_api(root: Path, exchange: str | Path | None = None) -> Any:
-    """The course's ``NbGraderAPI`` with ``Exchange.root`` set to ``exchange`` (None: the
-    course configuration's, else nbgrader's default)."""
-    return course.nbgrader_api(root, exchange=exchange)
 
 
 def prepare_exchange(exchange: str | Path | None) -> None:
@@ -65,18 +59,20 @@ def _outcome(result: dict) -> str:
                                                 "failed")
 
 
+def _run(root: Path, exchange: str | Path | None, action: str, *args: Any) -> str:
+    """One nbgrader exchange action of the course's API, run at ``root``: "ok" or the error."""
+    api = course.nbgrader_api(root, exchange=exchange)
+    with course.in_folder(root), contextlib.redirect_stdout(io.StringIO()):
+        return _outcome(getattr(api, action)(*args))
+
+
 def release_to_exchange(root: Path, assignments: list[str],
                         exchange: str | Path | None = None) -> dict[str, str]:
     """``nbgrader release_assignment`` for each assignment: "ok" or the error, per name."""
     root = Path(root).resolve()
     prepare_exchange(exchange)
-    out = {}
-    for name in assignments:
-        course.check_assignment(root, name)
-        api = exchange_api(root, exchange)
-        with course.in_folder(root), contextlib.redirect_stdout(io.StringIO()):
-            out[name] = _outcome(api.release_assignment(name))
-    return out
+    return {name: _run(root, exchange, "release_assignment", course.check_assignment(root, name))
+            for name in assignments}
 
 
 def collect_from_exchange(root: Path, assignments: list[str],
@@ -84,13 +80,8 @@ def collect_from_exchange(root: Path, assignments: list[str],
     """``nbgrader collect`` for each assignment (newer submissions replace older ones) into
     ``<root>/submitted``: "ok" or the error, per name."""
     root = Path(root).resolve()
-    out = {}
-    for name in assignments:
-        course.check_assignment(root, name)
-        api = exchange_api(root, exchange)
-        with course.in_folder(root), contextlib.redirect_stdout(io.StringIO()):
-            out[name] = _outcome(api.collect(name, update=True))
-    return out
+    return {name: _run(root, exchange, "collect", course.check_assignment(root, name), True)
+            for name in assignments}
 
 
 def return_feedback(root: Path, submissions: Path, graded: list[tuple[str, str]],
@@ -120,9 +111,7 @@ def return_feedback(root: Path, submissions: Path, graded: list[tuple[str, str]]
             continue
         for name in EXCHANGE_FILES:
             shutil.copyfile(source / name, folder / name)
-        api = exchange_api(root, exchange)
-        with course.in_folder(root), contextlib.redirect_stdout(io.StringIO()):
-            out[(student, assignment)] = _outcome(api.release_feedback(assignment, student))
+        out[(student, assignment)] = _run(root, exchange, "release_feedback", assignment, student)
     return out
 
 

@@ -183,8 +183,6 @@ def grade_portable_job(job: dict) -> dict:
 
 def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
     import atexit
-    import hashlib
-    import json
     import secrets
     import tempfile
 
@@ -204,18 +202,7 @@ def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
         # folder it later removed left a LocalCluster's restarted worker without one (pytest,
         # which the checks run in, then fails at os.getcwd())
         os.chdir(private)
-        payload = json.dumps([job["release_text"], sorted(job["tests"].items())])
-        course = private / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-        if not course.is_dir():  # one copy per release and tests, kept for later jobs
-            staging = private / f"staging-{secrets.token_hex(4)}"
-            for name, text in job["tests"].items():
-                target = (staging / "autograder" / name).resolve()
-                if staging.resolve() not in target.parents:
-                    raise ValueError(f"a hidden test path leaves its folder: {name!r}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
-            (staging / "release.ipynb").write_text(job["release_text"], encoding="utf-8")
-            staging.rename(course)
+        course = _course_copy(private, job["release_text"], job["tests"])
         _, keep = sandbox_visibility(private)
         local = {key: value for key, value in job.items() if key not in ("release_text", "tests")}
         local.update({
@@ -235,6 +222,28 @@ def _grade_portable(job: dict, worker_folders: list[str]) -> dict:
         return grade_job(local)
     finally:
         _RUNNING.pop("job", None)
+
+
+def _course_copy(private: Path, release_text: str, tests: dict[str, str]) -> Path:
+    """The folder in ``private`` holding this release (``release.ipynb``) and these hidden
+    tests (``autograder/...``): written by the first job that brings them, kept for the next."""
+    import hashlib
+    import json
+    import secrets
+
+    payload = json.dumps([release_text, sorted(tests.items())])
+    course = private / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    if not course.is_dir():
+        staging = private / f"staging-{secrets.token_hex(4)}"
+        for name, text in tests.items():
+            target = (staging / "autograder" / name).resolve()
+            if staging.resolve() not in target.parents:
+                raise ValueError(f"a hidden test path leaves its folder: {name!r}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        (staging / "release.ipynb").write_text(release_text, encoding="utf-8")
+        staging.rename(course)
+    return course
 
 
 def _remove_portable_folders() -> None:

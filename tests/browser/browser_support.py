@@ -15,6 +15,23 @@ ARTEFACTS = Path(os.environ.get("TL_BROWSER_ARTEFACTS", ROOT / "artefacts" / "br
 NOTEBOOK_TIMEOUT_S = float(os.environ.get("TL_BROWSER_TIMEOUT", "480"))
 
 
+# What a copy of the course needs: the notebooks, their hidden checks, the nbgrader config.
+COURSE_PARTS = ["course", "autograder", "source", "release", "nbgrader_config.py"]
+
+
+def copy_course(target: Path) -> Path:
+    """A copy of the course's :data:`COURSE_PARTS` at ``target`` (no caches)."""
+    target.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+    for part in COURSE_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, target / part, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, target / part)
+    return target
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     import socket

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -30,8 +29,8 @@ from pathlib import Path
 import pytest
 from browser_support import (
     ARTEFACTS,
-    ROOT,
     browser_missing,
+    copy_course,
     find_chromium,
     free_port,
     log_tail,
@@ -47,9 +46,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-# What the course copy needs: the notebooks, their hidden checks, the nbgrader config.
-COURSE_PARTS = ["course", "autograder", "source", "release", "nbgrader_config.py"]
-
 # Lab settings for the session (a private settings folder): every cell stays in the DOM (no
 # virtual scrolling), and no news or update checks (there is no internet).
 LAB_SETTINGS = {
@@ -70,18 +66,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-def copy_course(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
-    for part in COURSE_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, target / part, ignore=ignore)
-        elif src.exists():
-            shutil.copy2(src, target / part)
-    return target
 
 
 class LabServer:

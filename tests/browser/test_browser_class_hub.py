@@ -28,7 +28,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import ROOT, free_port, log_tail, stop_server, wait_for_server
+from browser_support import (
+    ROOT,
+    copy_course,
+    free_port,
+    log_tail,
+    stop_server,
+    wait_for_server,
+)
 
 from tests.grading_support import built_once
 from tl_course import simulate
@@ -38,19 +45,6 @@ PROXY = ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-pr
 BIN = Path(sys.executable).parent
 PASSWORD = secrets.token_hex(12)
 ADMIN_PASSWORD = secrets.token_hex(20)  # the shared-password authenticator wants >= 32
-
-
-def copy_course(target: Path) -> Path:
-    """The parts of the course the instructor needs, copied to ``target``."""
-    target.mkdir(parents=True)
-    for part in ("course", "autograder", "source", "release", "nbgrader_config.py"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns(
-                ".ipynb_checkpoints", "__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(source, target / part)
-    return target
 
 
 def _hub_missing() -> str | None:
