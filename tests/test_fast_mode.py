@@ -47,6 +47,25 @@ def test_fast_mode_skips_unchanged_experiments_nothing_reads():
     assert skippable_cells(hidden_tag, release) == {0, 1, 2}
 
 
+def test_fast_mode_skips_visible_checks_but_not_what_the_answers_read():
+    release = _nb("base = load()", "data = make()", "assert f(base) == 1")
+    answer = nbformat.v4.new_code_cell("def f(x):\n    return len(data)", id="a")
+    answer.metadata["nbgrader"] = {"grade_id": "f", "solution": True}
+    release.cells.insert(2, answer)
+    release.cells[3].metadata["nbgrader"] = {"grade_id": "f_test", "grade": True,
+                                             "solution": False, "points": 1}
+    # the visible check (cell 3) and the course cell only it reads (base) are skipped; data is
+    # read by the answer's function, so it runs
+    assert skippable_cells(release, release) == {0, 3}
+    mine = nbformat.from_dict(release)  # metadata the student controls decides nothing
+    mine.cells.append(nbformat.v4.new_code_cell("print('mine')", id="m"))
+    mine.cells[4].metadata["nbgrader"] = dict(release.cells[3].metadata["nbgrader"])
+    assert skippable_cells(mine, release) == {0, 3}
+    changed = nbformat.from_dict(release)  # a test cell that is not the release's runs
+    changed.cells[3].source = "assert f(base) == 1  # edited"
+    assert skippable_cells(changed, release) == set()
+
+
 def test_fast_mode_skips_an_experiment_that_only_later_cells_could_see():
     release = _nb("model = make()", "print(model)", "model.set_weights(old)\nrun_probe(model)")
     answer = nbformat.v4.new_code_cell("def f(x):\n    return x + 1", id="a")
@@ -101,6 +120,13 @@ def test_fast_and_full_mode_agree_cell_by_cell(name):
         shutil.rmtree(base, ignore_errors=True)
     fast, full = graded[True], graded[False]
     assert fast.skipped and not full.skipped
+    # a graded test cell whose visible checks were skipped is still graded by its hidden checks
+    tests = [i for i in fast.skipped
+             if partial.cells[i].metadata.get("nbgrader", {}).get("grade")]
+    assert tests
+    for i in tests:
+        text = "".join(o.get("text", "") for o in fast.notebook.cells[i].outputs)
+        assert "visible checks of this cell were not run" in text and "hidden checks passed" in text
     assert {g: c.score for g, c in fast.cells.items()} == \
         {g: c.score for g, c in full.cells.items()}
     assert 0 < full.score < sum(c.points for c in full.cells.values())  # really partial

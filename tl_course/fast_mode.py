@@ -6,7 +6,10 @@ skipped in fast mode when all of these hold:
 * it is the course's cell, unchanged: the grader's release copy has a cell with the same id and
   the same source (decided from the release copy the grader holds, never from tags or metadata
   the student controls; a changed course cell is student code and runs);
-* it is not an nbgrader cell (setup, answer and test cells always run);
+* it is not an nbgrader cell other than a graded test cell (setup and answer cells always
+  run); a graded test cell's visible checks teach, they do not grade: the grader still runs
+  its hidden checks at that point, against the student's functions (which is why hidden
+  checks read only what answer cells make: ``nb.<function>``, ``nb.answers``);
 * nothing that runs reads what it makes: none of the names it binds or changes (assignments,
   ``def``/``class``/``import``, ``x[...] =``, ``x.attr =``, ``x.method(...)`` statements) is read
   by a cell that runs after it, nor inside a function of a running cell before it (a function
@@ -220,13 +223,20 @@ def _is_nbgrader(cell: Any) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
 
 
+def _is_visible_test(cell: Any) -> bool:
+    """A graded test cell of the release: its visible checks teach, the hidden ones grade."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade_id") and meta.get("grade") and not meta.get("solution"))
+
+
 def skippable_cells(notebook: Any, release: Any) -> set[int]:
     """Indices of ``notebook``'s code cells that fast mode may skip (see the module docstring).
 
     ``release`` is the grader's own copy of the released notebook.
     """
     released = {c.get("id"): c.source.strip() for c in release.cells
-                if c.cell_type == "code" and c.get("id") and not _is_nbgrader(c)}
+                if c.cell_type == "code" and c.get("id")
+                and (not _is_nbgrader(c) or _is_visible_test(c))}
     trees: dict[int, ast.Module | None] = {}
     modules: set[str] = set()
     for index, cell in enumerate(notebook.cells):
@@ -240,7 +250,7 @@ def skippable_cells(notebook: Any, release: Any) -> set[int]:
                     modules |= {(a.asname or a.name).split(".")[0] for a in node.names}
     candidates = {
         i for i, tree in trees.items()
-        if tree is not None and not _is_nbgrader(notebook.cells[i])
+        if tree is not None
         and released.get(notebook.cells[i].get("id")) == notebook.cells[i].source.strip()
     }
     made = {i: names_made(trees[i], modules) for i in candidates}

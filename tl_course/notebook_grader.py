@@ -42,6 +42,8 @@ __all__ = ["GradedNotebook", "grade_notebook", "graded_cells_of", "running_noteb
 
 SKIPPED_NOTE = ("[tl-course] skipped while grading: the course's own experiment, unchanged "
                 "(run it yourself to see its output)\n")
+SKIPPED_TEST_NOTE = ("[tl-course] the visible checks of this cell were not run while grading "
+                     "(run the cell yourself to see them); the hidden checks below grade it\n")
 
 
 @dataclass
@@ -174,31 +176,34 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                                         f"{index} on were not run")
                 cell.outputs = [_stopped_output("the submission's time limit was reached")]
                 continue
-            if index in skip:
-                cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                       text=SKIPPED_NOTE)]
+            is_test = grade_id in graded and meta.get("grade") and not meta.get("solution")
+            if index in skip:  # a skipped test cell is still graded: by its hidden checks
+                cell.outputs = [nbformat.v4.new_output(
+                    "stream", name="stdout", text=SKIPPED_TEST_NOTE if is_test else SKIPPED_NOTE)]
                 result.skipped.append(index)
-                continue
-            course_cell = released_ids.get(cell.get("id")) == cell.source.strip() and not meta
-            timeout = max(course_cell_timeout, cell_timeout) if course_cell else cell_timeout
-            tick = time.monotonic()
-            if warm is not None and index == code_cells[0]:  # the setup ran ahead
-                outputs, status = kernel.collect(warm.msg_id, timeout)
-                if status not in ("ok", "error"):  # it could not: run it here, as ever
-                    kernel.start()
-                    outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+                if not is_test:
+                    continue
             else:
-                outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
-            _add(result.timings, "cells", tick)
-            if index == code_cells[0] and after_setup is not None:
-                after_setup()
-            cell.outputs = outputs
-            cell.execution_count = None
-            if status in _WHY:
-                cell.outputs = outputs + [_stopped_output(_WHY[status])]
-            elif kernel.box is not None:
-                ran.append(index)
-            if grade_id in graded and meta.get("grade") and not meta.get("solution"):
+                course_cell = released_ids.get(cell.get("id")) == cell.source.strip() and not meta
+                timeout = max(course_cell_timeout, cell_timeout) if course_cell else cell_timeout
+                tick = time.monotonic()
+                if warm is not None and index == code_cells[0]:  # the setup ran ahead
+                    outputs, status = kernel.collect(warm.msg_id, timeout)
+                    if status not in ("ok", "error"):  # it could not: run it here, as ever
+                        kernel.start()
+                        outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+                else:
+                    outputs, status = _run_cell(kernel, index, timeout, ran, left_out, nb)
+                _add(result.timings, "cells", tick)
+                if index == code_cells[0] and after_setup is not None:
+                    after_setup()
+                cell.outputs = outputs
+                cell.execution_count = None
+                if status in _WHY:
+                    cell.outputs = outputs + [_stopped_output(_WHY[status])]
+                elif kernel.box is not None:
+                    ran.append(index)
+            if is_test:
                 points = graded[grade_id][0]
                 if kernel.link is None:
                     outcome = CellOutcome(grade_id, points, note="the cell could not run")
