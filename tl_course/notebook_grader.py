@@ -207,7 +207,7 @@ def grade_notebook(notebook: nbformat.NotebookNode, release: nbformat.NotebookNo
                 points = graded[grade_id][0]
                 if kernel.link is None:
                     outcome = CellOutcome(grade_id, points, note="the cell could not run")
-                else:  # the visible checks ran in the student's kernel: they teach, not grade
+                else:  # visible checks (run in the student's kernel, or skipped) teach
                     tick = time.monotonic()
                     outcome = _run_hidden(kernel, checks, grade_id, points, checks_per_cell_s)
                     _add(result.timings, "checks", tick)
