@@ -256,9 +256,8 @@ def skippable_cells(notebook: Any, release: Any) -> set[int]:
     made = {i: names_made(trees[i], modules) for i in candidates}
     read = {i: names_read(t) if t is not None else set() for i, t in trees.items()}
     # the course's own test cells call their lambdas at once (``check_raises(lambda: ...)``)
-    tests = {c.source.strip() for c in release.cells if c.cell_type == "code"
-             and c.get("metadata", {}).get("nbgrader", {}).get("grade")
-             and not c.metadata["nbgrader"].get("solution")}
+    tests = {c.source.strip() for c in release.cells
+             if c.cell_type == "code" and _is_visible_test(c)}
     later = {i: names_read_later(t) if t is not None
              and notebook.cells[i].source.strip() not in tests else set()
              for i, t in trees.items()}
