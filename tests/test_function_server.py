@@ -13,7 +13,7 @@ from tl_helpers.grading.keras_models import apply_model_state
 
 
 def _serve(tmp_path, request, namespace):
-    (tmp_path / "in").mkdir(exist_ok=True)
+    (tmp_path / "in").mkdir(parents=True, exist_ok=True)
     (tmp_path / "in" / "request.json").write_text(json.dumps(request))
     function_server.serve(tmp_path, namespace=namespace)
     return json.loads((tmp_path / "out" / "response.json").read_text())
@@ -115,3 +115,28 @@ def test_the_server_never_raises(tmp_path):
     error = wire.decode(response["error"], tmp_path)
     assert type(error) is RuntimeError and "nope" in str(error)
 
+
+
+def test_a_kernel_freezes_its_heap_once_at_the_first_request(tmp_path, monkeypatch):
+    """In a kernel, the first request collects and freezes what is alive (TensorFlow, Keras, the
+    notebook), so that the collection after each graded cell's checks scans only what was made
+    since; later requests freeze nothing more. A plain process (no IPython shell) is left as
+    it is."""
+    import gc
+
+    request = {"op": "call", "target": {"$": "global", "name": "len"}, "args": [[1, 2]],
+               "kwargs": {"$": "dict", "items": []}}
+    monkeypatch.setattr(function_server, "_HEAP_SETTLED", [])
+    before = gc.get_freeze_count()
+    assert _serve(tmp_path / "plain", request, {"len": len})["value"] == 2
+    assert gc.get_freeze_count() == before, "no shell: the heap must be left as it is"
+    monkeypatch.setattr(function_server, "_shell", lambda: object())  # as in a kernel
+    try:
+        assert _serve(tmp_path / "first", request, {"len": len})["value"] == 2
+        frozen = gc.get_freeze_count()
+        assert frozen > before
+        made_since = [[i] for i in range(1000)]  # noqa: F841 - objects alive at the next call
+        assert _serve(tmp_path / "second", request, {"len": len})["value"] == 2
+        assert gc.get_freeze_count() == frozen, "the heap is frozen once, not at every request"
+    finally:
+        gc.unfreeze()

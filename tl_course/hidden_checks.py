@@ -191,7 +191,10 @@ class HiddenChecks:
         the next submission (:meth:`run` takes its folder off ``sys.path`` when it ends)."""
         for name, module in list(sys.modules.items()):
             origin = getattr(module, "__file__", None) or ""
-            if origin and Path(origin).resolve().parent == self.tests_dir:
+            # a cheap test first: resolving the path of each of TensorFlow's thousands of
+            # modules took 0.5 s per submission
+            if origin and os.path.basename(os.path.dirname(origin)) == self.tests_dir.name \
+                    and Path(origin).resolve().parent == self.tests_dir:
                 del sys.modules[name]
         self._drop_support(keep_own=False)
 

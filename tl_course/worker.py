@@ -113,9 +113,12 @@ def grade_job(job: dict) -> dict:
 
     warm = _WARM.pop("kernel", None)
     try:
+        import gc
+
         import keras
 
-        keras.backend.clear_session()
+        keras.backend.clear_session()  # collects what the last submission left (gc.collect)
+        gc.freeze()  # what is alive now lasts the whole run: later collections skip it
         notebook = nbformat.reads(job["notebook"], as_version=4)
         release = nbformat.read(job["release"], as_version=4)
         tests_dir = job["tests_dir"]
