@@ -5,7 +5,10 @@ find it on ``sys.path`` because it sits in ``autograder/``, the folder above the
 (:class:`tl_course.hidden_checks.HiddenChecks`) puts that folder on ``sys.path`` while a cell's
 checks run and drops the module with the check modules before the next submission, so nothing
 carries over between students (keep caches such as a :class:`SharedModels` in the check file);
-``pytest autograder`` finds it through ``autograder/conftest.py``.
+``pytest autograder`` finds it through ``autograder/conftest.py``. The one thing kept across
+submissions is what the backbones' builds give (:func:`pristine_copy`: config, weights and
+flags as plain data, taken before any check or notebook saw the model; each use gets a new
+model).
 
 Only behaviour every assignment's checks need goes here; a helper one assignment needs stays in
 its test file.
@@ -28,9 +31,13 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+# Backbones are built once per grading process and rebuilt from a kept copy for each use
+# (plain data taken before any check or notebook saw the model; see that module)
+from tl_course.pristine_models import pristine_copy  # noqa: E402
+
 __all__ = ["load_keras", "param_count", "images", "trainable_flags", "SharedModels",
-           "course_mobilenet", "efficientnet_lite0", "rbf_kernel", "reference_mmd_biased",
-           "reference_mmd_unbiased"]
+           "pristine_copy", "course_mobilenet", "efficientnet_lite0", "rbf_kernel",
+           "reference_mmd_biased", "reference_mmd_unbiased"]
 
 
 def load_keras() -> Any:
@@ -95,29 +102,30 @@ class SharedModels:
         return model
 
 
-def _seeded(seed: int | None) -> None:
-    if seed is not None:
-        load_keras().utils.set_random_seed(seed)
-
-
 def course_mobilenet(weights: str | None = None, input_shape: tuple | None = None,
-                     seed: int | None = 0) -> Any:
-    """The course MobileNet (32x32, 128 features, 9 BatchNorm layers); Keras' random seed is
-    set to ``seed`` first (``None``: left as it is)."""
+                     seed: int = 0) -> Any:
+    """A new course MobileNet (32x32, 128 features, 9 BatchNorm layers); Keras' random seed is
+    ``seed`` before it is built and after (see :func:`pristine_copy`)."""
     import tl_helpers as tl
 
-    _seeded(seed)
-    return tl.load_backbone("course_mobilenet", weights=weights, input_shape=input_shape)
+    return pristine_copy(
+        ("course_mobilenet", weights, input_shape, seed),
+        lambda: tl.load_backbone("course_mobilenet", weights=weights, input_shape=input_shape),
+        seed=seed)
 
 
 def efficientnet_lite0(weights: str | None = None, input_shape: tuple = (32, 32, 3),
-                       seed: int | None = 0) -> Any:
-    """EfficientNet-Lite0 (143 layers, its real layer names and sizes) at ``input_shape``;
-    Keras' random seed is set to ``seed`` first (``None``: left as it is)."""
+                       seed: int = 0) -> Any:
+    """A new EfficientNet-Lite0 (143 layers, its real layer names and sizes) at
+    ``input_shape``; Keras' random seed is ``seed`` before it is built and after (see
+    :func:`pristine_copy`)."""
     import tl_helpers as tl
 
-    _seeded(seed)
-    return tl.load_backbone("efficientnet_lite0", weights=weights, input_shape=input_shape)
+    return pristine_copy(
+        ("efficientnet_lite0", weights, tuple(input_shape), seed),
+        lambda: tl.load_backbone("efficientnet_lite0", weights=weights,
+                                 input_shape=input_shape),
+        seed=seed)
 
 
 def rbf_kernel(a: Any, b: Any, sigma: float) -> np.ndarray:

@@ -14,9 +14,9 @@ import pytest  # noqa: E402
 from check_support import (  # noqa: E402
     SharedModels,
     course_mobilenet,
-    efficientnet_lite0,
     images,
     load_keras,
+    pristine_copy,
     trainable_flags,
 )
 
@@ -28,7 +28,7 @@ _SHARED = SharedModels()  # its flags and weights put back before each use
 
 def _pretrained():
     """The course MobileNet with its pretrained weights (shared, see ``SharedModels``)."""
-    return _SHARED.get("pretrained", lambda: course_mobilenet(weights="course", seed=None))
+    return _SHARED.get("pretrained", lambda: course_mobilenet(weights="course"))
 
 
 def _random_base(input_shape=None):
@@ -43,11 +43,11 @@ def _lite0_imagenet_bottom():
     """The bottom of EfficientNet-Lite0 with its ImageNet weights (its layers up to block3b_add,
     44 of 143; 64 px): a real Lite0 to cut inside, a third of the cost of crossing the whole."""
     def build():
-        full = efficientnet_lite0(weights="imagenet", input_shape=(64, 64, 3), seed=None)
+        full = tl.load_backbone("efficientnet_lite0", weights="imagenet", input_shape=(64, 64, 3))
         keras = load_keras()
         return keras.Model(full.input, full.get_layer("block3b_add").output, name="lite0_bottom")
 
-    return _SHARED.get("lite0", build)
+    return _SHARED.get("lite0", lambda: pristine_copy("a01_lite0_bottom", build, seed=0))
 
 
 # ------------------------------------------------------------------ build_feature_extractor

@@ -33,6 +33,7 @@ __all__ = [
     "trainable_flags",
     "config_json",
     "model_from_config",
+    "model_from_json",
     "set_weights_and_flags",
     "model_state",
     "apply_model_state",
@@ -85,12 +86,30 @@ def model_from_config(path: Path, *, trusted: bool = False) -> Any:
         >>> model_from_config(path).layers[0].units
         1
     """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WireError(f"the Keras model that came back could not be loaded safely "
+                        f"({type(error).__name__}: {first_line(error, 300)})") from None
+    return model_from_json(text, trusted=trusted)
+
+
+def model_from_json(text: str, *, trusted: bool = False) -> Any:
+    """The model a :func:`config_json` text describes, without weights (see
+    :func:`model_from_config`).
+
+    Example:
+        >>> import keras
+        >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model_from_json(config_json(m)).layers[0].units
+        1
+    """
     import json
 
     import keras
 
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        config = json.loads(text)
         if type(config) is not dict:
             raise ValueError("the config is not a JSON object")
         with _object_sharing():
