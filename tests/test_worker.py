@@ -42,3 +42,27 @@ def test_a_checker_starts_its_first_submissions_kernel_as_it_starts(mini, box, t
     assert outcome["timings"]["kernel_start"] < 0.05  # the kernel started ahead served it
     assert {g: c[0] for g, c in outcome["cells"].items()} == {"m_add": 2.0, "m_scale": 3.0,
                                                              "m_quiz": 2.0}
+
+
+def test_each_job_starts_with_a_fresh_heap_and_nothing_leaks_from_job_to_job():
+    """What was alive (and so frozen) at one job's start and dies in a reference cycle during
+    the job is collected at the next job's start; what is alive then is frozen."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    try:
+        cycle = Node()
+        cycle.self = cycle  # alive at this job's start: frozen with the rest
+        gone = weakref.ref(cycle)
+        worker.fresh_heap()
+        assert gc.get_freeze_count() > 0
+        del cycle  # dies during the job, inside a reference cycle
+        gc.collect()  # the job's own collections skip frozen objects
+        assert gone() is not None
+        worker.fresh_heap()  # the next job's start
+        assert gone() is None, "an object frozen by one job leaked past the next job's start"
+    finally:
+        gc.unfreeze()
